@@ -1,0 +1,4 @@
+export * from './codec-error';
+export * from './schema-registry';
+export * from './upcasters';
+export * from './event-codec';
