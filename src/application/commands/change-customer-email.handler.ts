@@ -1,0 +1,38 @@
+import { assertEmail, CustomerNotFound } from '../../domain';
+import type { IdGenerator, Logger } from '../ports';
+import { aggregates } from './aggregates';
+import type { CommandExecutor } from './command-executor';
+import type { CommandContext, CommandHandler, CommandPayloads, CommandResult } from './command.types';
+import { EmailReservations } from './email-reservations';
+
+/** Reserve the new email, change it on the customer, then release the old one. */
+export class ChangeCustomerEmailHandler implements CommandHandler<'ChangeCustomerEmail'> {
+  readonly type = 'ChangeCustomerEmail';
+  private readonly reservations: EmailReservations;
+
+  constructor(
+    private readonly executor: CommandExecutor,
+    ids: IdGenerator,
+    logger: Logger,
+  ) {
+    this.reservations = new EmailReservations(executor, ids, logger);
+  }
+
+  async handle(payload: CommandPayloads['ChangeCustomerEmail'], context: CommandContext): Promise<CommandResult> {
+    const { customerId } = payload;
+    const email = assertEmail(payload.email);
+    const customer = await this.executor.load(aggregates.customer, customerId);
+    if (customer.state.status !== 'registered') throw new CustomerNotFound(customerId);
+    const previousEmail = customer.state.email;
+    const reserved = previousEmail === email ? null : await this.reservations.reserve(email, customerId, context);
+    let result: CommandResult;
+    try {
+      result = await this.executor.execute(aggregates.customer, customerId, { type: 'ChangeCustomerEmail', customerId, email }, context);
+    } catch (error) {
+      if (reserved && reserved.appended > 0) await this.reservations.release(email, customerId, context);
+      throw error;
+    }
+    if (result.appended > 0) await this.reservations.release(previousEmail, customerId, context);
+    return result;
+  }
+}
