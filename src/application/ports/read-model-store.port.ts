@@ -20,7 +20,10 @@ export interface StoredDocument<D> {
   readonly data: D;
 }
 
-/** Equality on top-level fields, or "some element of an array field matches all these fields". */
+/**
+ * Equality on top-level fields (strict: 2 does not match "2"; `equals: null` also matches a missing
+ * field), or "some element of an array field matches all these fields".
+ */
 export type Where =
   | { readonly field: string; readonly equals: Scalar }
   | { readonly array: string; readonly elementMatches: Readonly<Record<string, Scalar>> };
@@ -57,6 +60,10 @@ export type DocumentWrite =
       readonly position: Position;
     };
 
+/**
+ * Sort and range fields must hold non-null values of one type (strings compare by code point, i.e.
+ * PostgreSQL `COLLATE "C"`); `limit` is at least 1.
+ */
 export interface FindQuery {
   /** Top-level field equalities, all of which must hold. */
   readonly where?: Readonly<Record<string, Scalar>>;
@@ -79,7 +86,12 @@ export interface ReadModelStore {
   get<D>(collection: string, id: string): Promise<StoredDocument<D> | null>;
   getMany<D>(collection: string, ids: readonly string[]): Promise<Map<string, StoredDocument<D>>>;
   find<D>(collection: string, query: FindQuery): Promise<StoredDocument<D>[]>;
-  /** Full-text search over the collection's textFields, best match first. */
+  /**
+   * Full-text search over the collection's textFields. A word is a maximal run of Unicode letters,
+   * marks or digits (NFC, lower-cased); every query word must occur as a whole word (AND, no
+   * stemming, no prefixes). Ranked by the sum, over query words, of the weights of the fields the
+   * word occurs in; ties by id. A query without words, or a collection without text fields: [].
+   */
   search<D>(collection: string, text: string, limit: number): Promise<StoredDocument<D>[]>;
   count(collection: string): Promise<number>;
   /**
@@ -90,8 +102,9 @@ export interface ReadModelStore {
   /** Drops (if present) and recreates empty collections, e.g. the copies a rebuild writes into. */
   resetCollections(collections: readonly string[]): Promise<void>;
   /**
-   * Replaces each `to` collection with its `from` copy (the copy disappears) and moves the
-   * checkpoint of `checkpoint.from` to `checkpoint.to`.
+   * Replaces each `to` collection with its `from` copy (the copy disappears; a missing copy counts
+   * as empty) and moves the checkpoint of `checkpoint.from` to `checkpoint.to` (a missing one
+   * clears `to`). Deletes leave no tombstone.
    */
   promoteCollections(
     moves: readonly { readonly from: string; readonly to: string }[],
