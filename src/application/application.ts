@@ -1,4 +1,3 @@
-import { AddItemHandler } from './commands/add-item.handler';
 import { CommandBus, telemetryMiddleware, validationMiddleware, type CommandValidator } from './commands/command-bus';
 import { CommandExecutor, defaultExecutorOptions, type CommandExecutorOptions } from './commands/command-executor';
 import { commandHandlers } from './commands/command-handlers';
@@ -36,7 +35,8 @@ import {
 /** Every port the application needs; the composition root (src/main) provides the adapters. */
 export interface ApplicationPorts {
   readonly eventStore: EventStore;
-  readonly persistent: PersistentSubscriptions;
+  /** Server-side subscription groups, where the event store has them (EventStoreDB, memory); null for PostgreSQL. */
+  readonly persistent: PersistentSubscriptions | null;
   readonly snapshots: SnapshotStore;
   readonly readModels: ReadModelStore;
   readonly checkpoints: CheckpointStore;
@@ -82,7 +82,7 @@ export class Application {
     private readonly ports: ApplicationPorts,
     private readonly options: ApplicationOptions = defaultApplicationOptions,
   ) {
-    for (const [name, port] of Object.entries(ports)) if (!port) throw new Error(`Application needs the ${name} port`);
+    for (const [name, port] of Object.entries(ports)) if (!port && name !== 'persistent') throw new Error(`Application needs the ${name} port`);
     const { eventStore, snapshots, readModels, checkpoints, clock, ids, logger, metrics } = ports;
     const executor = new CommandExecutor(eventStore, snapshots, ids, clock, logger, options.executor);
     this.commands = new CommandBus(commandHandlers(executor, ids, logger), [
@@ -103,7 +103,8 @@ export class Application {
       new GetOrderStateHandler(eventStore),
     ]);
     this.operations = new ProjectionOperations({
-      projections,
+      // Without server-side groups, per-stream projections run as catch-up projections.
+      projections: ports.persistent ? projections : projections.map((p) => ({ ...p, mode: 'catch-up' as const })),
       eventStore,
       persistent: ports.persistent,
       readModels,
@@ -124,9 +125,9 @@ export class Application {
     for (const projection of projections.filter((p) => !only || only.includes(p.name))) {
       if (this.runners.some((r) => r.name === projection.name)) continue;
       const runner =
-        projection.mode === 'catch-up'
+        !ports.persistent || projection.mode === 'catch-up'
           ? new CatchUpProjectionRunner(projection, { ...ports, progress: this.progress, owner }, options.runner)
-          : new PersistentProjectionWorker(projection, { ...ports, progress: this.progress }, {
+          : new PersistentProjectionWorker(projection, { ...ports, persistent: ports.persistent, progress: this.progress }, {
               group: this.groupOf(projection.name),
               settings: { ...options.persistentSettings, streamPrefixes: ['product-'] },
               bufferSize: 32,
@@ -146,4 +147,3 @@ export class Application {
   }
 }
 
-export { AddItemHandler };

@@ -6,3 +6,4 @@ export * from './read-model-store.port';
 export * from './snapshot-store.port';
 export * from './parked-events.port';
 export * from './runtime.port';
+export * from './idempotency-store.port';

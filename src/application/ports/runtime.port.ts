@@ -28,3 +28,9 @@ export interface Metrics {
 
 export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 export const noMetrics: Metrics = { commandCompleted: () => {}, projectionBatch: () => {}, eventParked: () => {} };
+
+/** One dependency the readiness probe reports on (a store, a subscription). */
+export interface HealthCheck {
+  readonly name: string;
+  check(): Promise<{ readonly ok: boolean; readonly detail?: string }>;
+}

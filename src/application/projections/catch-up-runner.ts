@@ -106,7 +106,7 @@ export class CatchUpProjectionRunner {
     private readonly deps: RunnerDependencies,
     private readonly options: CatchUpRunnerOptions = defaultRunnerOptions,
   ) {
-    if (projection.mode !== 'catch-up') throw new Error(`${projection.name} is not a catch-up projection`);
+    // Per-stream ("persistent") projections run here too when the store has no subscription groups: global order is stronger.
     this.live = this.pass(projection.name, { collection: projection.collection, referenceCollection: projection.reference?.collection ?? null });
     this.resetStopSignal();
   }

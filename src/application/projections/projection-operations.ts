@@ -57,7 +57,7 @@ export interface LocalRunner {
 export interface OperationsDependencies {
   readonly projections: readonly AnyProjection[];
   readonly eventStore: EventStore;
-  readonly persistent: PersistentSubscriptions;
+  readonly persistent: PersistentSubscriptions | null;
   readonly readModels: ReadModelStore;
   readonly checkpoints: CheckpointStore;
   readonly parked: ParkedEventStore;
@@ -81,9 +81,10 @@ export class ProjectionOperations {
     const local = this.deps.runners().find((r) => r.name === projection.name)?.status();
     const checkpoint = local?.checkpoint ?? (await this.deps.checkpoints.load(projection.name));
     const lease = projection.mode === 'catch-up' && !local ? await this.deps.checkpoints.leaseOf(projection.name) : null;
-    const parked = projection.mode === 'catch-up'
-      ? await this.deps.parked.count(projection.name)
-      : (await this.deps.persistent.listParked(this.deps.groupOf(projection.name), { maxCount: 1000 })).length;
+    const parked =
+      projection.mode === 'persistent' && this.deps.persistent
+        ? (await this.deps.persistent.listParked(this.deps.groupOf(projection.name), { maxCount: 1000 })).length
+        : await this.deps.parked.count(projection.name);
     return {
       name: projection.name,
       mode: projection.mode,
@@ -113,12 +114,13 @@ export class ProjectionOperations {
 
   async listParked(limit = 100): Promise<ParkedItem[]> {
     const catchUp = (await this.deps.parked.list({ limit })).map((p): ParkedItem => ({ ...p, mode: 'catch-up' }));
+    const groups = this.deps.persistent;
     const persistent = await Promise.all(
       this.deps.projections
-        .filter((p) => p.mode === 'persistent')
+        .filter((p) => p.mode === 'persistent' && groups)
         .map(async (p) => {
           const group = this.deps.groupOf(p.name);
-          const messages = await this.deps.persistent.listParked(group, { maxCount: limit });
+          const messages = await (groups as PersistentSubscriptions).listParked(group, { maxCount: limit });
           return messages.map((m): ParkedItem => ({
             id: `${PERSISTENT_PREFIX}${group}:${m.eventId}`,
             projection: p.name,
@@ -144,7 +146,7 @@ export class ProjectionOperations {
     if (id.startsWith(PERSISTENT_PREFIX)) {
       const group = id.slice(PERSISTENT_PREFIX.length, id.lastIndexOf(':'));
       const known = this.deps.projections.some((p) => p.mode === 'persistent' && this.deps.groupOf(p.name) === group);
-      if (!known) throw new NotFound('parked event', id);
+      if (!known || !this.deps.persistent) throw new NotFound('parked event', id);
       await this.deps.persistent.replayParked(group);
       return { outcome: 'replayed-group', group };
     }
