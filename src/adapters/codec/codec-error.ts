@@ -17,3 +17,17 @@ export class CodecError extends Error {
     this.name = 'CodecError';
   }
 }
+
+/**
+ * The store could not read a stream's first event while an upcaster needed it. Not a decoding
+ * problem: it is rethrown as is, so readers retry instead of reporting the event as undecodable.
+ */
+export class OriginUnavailable extends Error {
+  constructor(
+    readonly streamId: string,
+    options: { cause: unknown },
+  ) {
+    super(`the first event of stream ${streamId} could not be read: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+    this.name = 'OriginUnavailable';
+  }
+}

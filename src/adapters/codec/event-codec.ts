@@ -1,6 +1,6 @@
 import type { EventMetadata, NewEvent, Position, RecordedEvent, UndecodableEvent } from '../../application/ports';
 import { isUuid } from '../../domain';
-import { CodecError } from './codec-error';
+import { CodecError, OriginUnavailable } from './codec-error';
 import { EventSchemaRegistry, toViolations } from './schema-registry';
 import { upcasters as defaultUpcasters, type UpcastContext, type UpcasterTable } from './upcasters';
 
@@ -84,7 +84,7 @@ export class EventCodec {
       try {
         data = await upcast(data, context);
       } catch (error) {
-        if (error instanceof CodecError) throw error;
+        if (error instanceof CodecError || error instanceof OriginUnavailable) throw error;
         throw new CodecError(stored.eventId, stored.type, v, 'upcast-failed', [{ path: '', message: (error as Error).message }]);
       }
       this.check(stored.eventId, stored.type, v + 1, data);
@@ -138,7 +138,12 @@ export class EventCodec {
     const cached = this.origins.get(stored.streamId);
     if (cached) return cached;
     const loading = (async () => {
-      const first = await readOrigin(stored.streamId);
+      let first: StoredEvent | undefined;
+      try {
+        first = await readOrigin(stored.streamId);
+      } catch (error) {
+        throw new OriginUnavailable(stored.streamId, { cause: error });
+      }
       if (!first) throw new Error(`stream ${stored.streamId} has no first event`);
       if (first.eventId === stored.eventId) throw new Error(`event ${stored.eventId} is the first of its stream and cannot depend on it`);
       // The origin must not depend on itself: through the cache that would wait on this very promise forever.

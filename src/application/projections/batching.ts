@@ -34,8 +34,12 @@ export async function* batched<T>(
   const next = () => (pending ??= iterator.next());
   for (;;) {
     const watchdog = timeout(options.idleMs);
-    const first = await Promise.race([next(), watchdog.promise]);
-    watchdog.cancel();
+    let first: IteratorResult<T> | typeof TIMEOUT;
+    try {
+      first = await Promise.race([next(), watchdog.promise]);
+    } finally {
+      watchdog.cancel();
+    }
     if (first === TIMEOUT) throw new SubscriptionIdle(options.idleMs);
     pending = null;
     if (first.done) return;
