@@ -1,1 +1,5 @@
-export default async function globalTeardown(): Promise<void> {}
+import { dropPostgres } from './setup/postgres';
+
+export default async function globalTeardown(): Promise<void> {
+  await dropPostgres();
+}
