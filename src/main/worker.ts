@@ -1,0 +1,4 @@
+// Projection runners (catch-up with a lease, persistent groups competing) plus /healthz, /readyz and /metrics.
+import { fail, run } from './run';
+
+run('worker').catch(fail);
