@@ -110,6 +110,7 @@ export class Application {
       readModels,
       checkpoints,
       parked: ports.parked,
+      clock,
       groupOf: (name) => this.groupOf(name),
       runners: () => this.runners,
     });

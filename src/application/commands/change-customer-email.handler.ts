@@ -33,6 +33,8 @@ export class ChangeCustomerEmailHandler implements CommandHandler<'ChangeCustome
       throw error;
     }
     if (result.appended > 0) await this.reservations.release(previousEmail, customerId, context);
+    // A late retry is answered from its earlier run and changes nothing now: the email it reserved is not the customer's.
+    else if (reserved && reserved.appended > 0) await this.reservations.release(email, customerId, context);
     return result;
   }
 }

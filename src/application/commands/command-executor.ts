@@ -14,7 +14,10 @@ import type { Aggregate } from './aggregates';
 import type { CommandContext, CommandResult } from './command.types';
 
 export interface CommandExecutorOptions {
-  /** Save a snapshot whenever the stream crosses a multiple of this many events (0 = never). */
+  /**
+   * Save a snapshot whenever the stream crosses a multiple of this many events (0 = never). A retried
+   * command is recognised while its events are after the newest snapshot or among the snapshotEvery before it.
+   */
   readonly snapshotEvery: number;
   /** Attempts on a concurrency conflict when the caller gave no expected revision. */
   readonly maxAttempts: number;
@@ -31,6 +34,8 @@ export interface Loaded<S> {
   readonly revision: number;
   /** Events read after the snapshot (all events when there was none). */
   readonly events: readonly RecordedEvent[];
+  /** The events a retried command is looked for in: `events`, plus up to snapshotEvery events the snapshot covers. */
+  readonly recent: readonly RecordedEvent[];
   readonly lastPosition: Position | null;
 }
 
@@ -60,14 +65,18 @@ export class CommandExecutor {
     const snapshot = this.options.snapshotEvery > 0 ? await this.snapshots.load(streamId) : null;
     // A snapshot of another state version describes a shape this code no longer has: fold from scratch.
     const usable = snapshot && snapshot.stateVersion === decider.stateVersion ? snapshot : null;
-    const events = await this.eventStore.readStream(streamId, { fromRevision: usable ? usable.revision + 1 : 0 });
+    // The last snapshotEvery events before the snapshot are read too (not folded): a retried command whose
+    // events the snapshot covers must still find them, or it would append them a second time.
+    const recent = await this.eventStore.readStream(streamId, { fromRevision: usable ? Math.max(0, usable.revision + 1 - this.options.snapshotEvery) : 0 });
+    const events = usable ? recent.filter((e) => e.revision > usable.revision) : recent;
     const state = events.reduce((s, e) => decider.evolve(s, e as unknown as E), usable ? (usable.state as S) : decider.initialState);
-    const last = events.at(-1);
+    const last = recent.at(-1);
     return {
       streamId,
       state,
-      revision: last?.revision ?? usable?.revision ?? -1,
+      revision: events.at(-1)?.revision ?? usable?.revision ?? -1,
       events,
+      recent,
       lastPosition: last?.position ?? null,
     };
   }
@@ -100,11 +109,12 @@ export class CommandExecutor {
 
   /** A retried command finds its own events (the ids derived from its command id) in the stream: answer as the first run did. */
   private resultOfEarlierRun<S>(id: string, loaded: Loaded<S>, context: CommandContext): CommandResult | null {
-    const start = loaded.events.findIndex((e) => e.eventId === this.eventId(loaded.streamId, context, 0));
+    const events = loaded.recent;
+    const start = events.findIndex((e) => e.eventId === this.eventId(loaded.streamId, context, 0));
     if (start < 0) return null;
-    let last = loaded.events[start] as RecordedEvent;
-    for (let i = 1; loaded.events[start + i]?.eventId === this.eventId(loaded.streamId, context, i); i++) {
-      last = loaded.events[start + i] as RecordedEvent;
+    let last = events[start] as RecordedEvent;
+    for (let i = 1; events[start + i]?.eventId === this.eventId(loaded.streamId, context, i); i++) {
+      last = events[start + i] as RecordedEvent;
     }
     return { id, streamId: loaded.streamId, revision: last.revision, position: last.position, appended: 0 };
   }

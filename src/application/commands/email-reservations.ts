@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../../domain';
+import { normalizeEmail, type EmailReservationCommand } from '../../domain';
 import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
@@ -17,16 +17,27 @@ export class EmailReservations {
   }
 
   reserve(email: string, customerId: string, context: CommandContext): Promise<CommandResult> {
-    return this.executor.execute(aggregates.emailReservation, this.keyOf(email), { type: 'ReserveEmail', email, customerId }, this.sideContext(context, 'reserve'));
+    return this.step(email, { type: 'ReserveEmail', email, customerId }, context, 'reserve');
   }
 
   /** Releasing never fails the command that asked for it: a leftover reservation only blocks that email. */
   async release(email: string, customerId: string, context: CommandContext): Promise<void> {
     try {
-      await this.executor.execute(aggregates.emailReservation, this.keyOf(email), { type: 'ReleaseEmail', email, customerId }, this.sideContext(context, 'release'));
+      await this.step(email, { type: 'ReleaseEmail', email, customerId }, context, 'release');
     } catch (error) {
       this.logger.error({ err: error, email, customerId, correlationId: context.correlationId }, 'email reservation not released');
     }
+  }
+
+  /**
+   * One command may reserve and release an email more than once (a retry after a failed attempt released it).
+   * Step ids derived from the stream's revision keep a step from being answered as an earlier, undone one;
+   * the decider makes repeating a step harmless (reserving one's own email, releasing another's: no events).
+   */
+  private async step(email: string, command: EmailReservationCommand, context: CommandContext, step: string): Promise<CommandResult> {
+    const key = this.keyOf(email);
+    const { revision } = await this.executor.load(aggregates.emailReservation, key);
+    return this.executor.execute(aggregates.emailReservation, key, command, this.sideContext(context, `${step}@${revision}`));
   }
 
   // Reservation streams have their own revisions: the caller's If-Match applies to the customer stream only.

@@ -1,4 +1,4 @@
-import { assertEmail, CustomerAlreadyRegistered } from '../../domain';
+import { assertEmail } from '../../domain';
 import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
@@ -21,14 +21,14 @@ export class RegisterCustomerHandler implements CommandHandler<'RegisterCustomer
   async handle(payload: CommandPayloads['RegisterCustomer'], context: CommandContext): Promise<CommandResult> {
     const { customerId } = payload;
     const email = assertEmail(payload.email);
+    const register = { type: 'RegisterCustomer' as const, customerId, name: payload.name, email };
     const customer = await this.executor.load(aggregates.customer, customerId);
-    if (customer.state.status === 'registered') {
-      // The same command again is answered like the first time; anything else is a conflict.
-      if (customer.state.email !== email || customer.state.name !== payload.name.trim()) throw new CustomerAlreadyRegistered(customerId);
-    }
+    // Registered already: the executor answers a retry of this command like the first time (whatever changed
+    // since), the decider refuses anything else; either way no reservation is touched.
+    if (customer.state.status === 'registered') return this.executor.execute(aggregates.customer, customerId, register, context);
     const reserved = await this.reservations.reserve(email, customerId, context);
     try {
-      return await this.executor.execute(aggregates.customer, customerId, { type: 'RegisterCustomer', customerId, name: payload.name, email }, context);
+      return await this.executor.execute(aggregates.customer, customerId, register, context);
     } catch (error) {
       if (reserved.appended > 0) await this.reservations.release(email, customerId, context);
       throw error;

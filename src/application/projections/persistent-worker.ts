@@ -95,6 +95,12 @@ export class PersistentProjectionWorker {
         await this.deps.persistent.ensureGroup(this.options.group, this.options.settings);
         const subscription = this.deps.persistent.subscribe(this.options.group, { bufferSize: this.options.bufferSize });
         this.subscription = subscription;
+        // stop() while connecting found no subscription to close; an idle group would keep the loop waiting forever.
+        if (this.stopping) {
+          this.subscription = null;
+          await subscription.close();
+          break;
+        }
         this.state = 'live';
         try {
           for await (const delivery of subscription) {

@@ -3,8 +3,10 @@ import {
   parsePosition,
   ValidationFailed,
   type CheckpointStore,
+  type Clock,
   type EventStore,
   type ParkedEventStore,
+  type ParkedMessage,
   type PersistentSubscriptions,
   type Position,
   type ReadModelStore,
@@ -61,6 +63,8 @@ export interface OperationsDependencies {
   readonly readModels: ReadModelStore;
   readonly checkpoints: CheckpointStore;
   readonly parked: ParkedEventStore;
+  /** The clock leases are written with (the application clock), to tell a live lease from an expired one. */
+  readonly clock: Clock;
   /** Persistent subscription group of each persistent projection. */
   readonly groupOf: (projection: string) => string;
   readonly runners: () => readonly LocalRunner[];
@@ -83,7 +87,7 @@ export class ProjectionOperations {
     const lease = projection.mode === 'catch-up' && !local ? await this.deps.checkpoints.leaseOf(projection.name) : null;
     const parked =
       projection.mode === 'persistent' && this.deps.persistent
-        ? (await this.deps.persistent.listParked(this.deps.groupOf(projection.name), { maxCount: 1000 })).length
+        ? (await this.parkedInGroup(this.deps.persistent, this.deps.groupOf(projection.name), 1000)).length
         : await this.deps.parked.count(projection.name);
     return {
       name: projection.name,
@@ -91,7 +95,7 @@ export class ProjectionOperations {
       checkpoint,
       head,
       lag: head === null ? null : Number(parsePosition(head)[0] - (checkpoint === null ? 0n : parsePosition(checkpoint)[0])),
-      state: local?.state ?? (lease && Date.parse(lease.expiresAt) > Date.now() ? `running in ${lease.owner}` : 'not running here'),
+      state: local?.state ?? (lease && Date.parse(lease.expiresAt) > this.deps.clock.now().getTime() ? `running in ${lease.owner}` : 'not running here'),
       lastError: local?.lastError ?? null,
       parked,
     };
@@ -120,7 +124,7 @@ export class ProjectionOperations {
         .filter((p) => p.mode === 'persistent' && groups)
         .map(async (p) => {
           const group = this.deps.groupOf(p.name);
-          const messages = await (groups as PersistentSubscriptions).listParked(group, { maxCount: limit });
+          const messages = await this.parkedInGroup(groups as PersistentSubscriptions, group, limit);
           return messages.map((m): ParkedItem => ({
             id: `${PERSISTENT_PREFIX}${group}:${m.eventId}`,
             projection: p.name,
@@ -169,6 +173,16 @@ export class ProjectionOperations {
       return { outcome: 'applied' };
     } catch (error) {
       return { outcome: 'failed', error: (error as Error).message };
+    }
+  }
+
+  // A group exists once a worker has run: before that (a fresh deployment, an API-only process) nothing is parked in it.
+  private async parkedInGroup(groups: PersistentSubscriptions, group: string, maxCount: number): Promise<ParkedMessage[]> {
+    try {
+      return await groups.listParked(group, { maxCount });
+    } catch (error) {
+      if (error instanceof NotFound) return [];
+      throw error;
     }
   }
 

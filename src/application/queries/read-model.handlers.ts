@@ -62,12 +62,18 @@ export class ListProductsHandler implements QueryHandler<'ListProducts'> {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_SALES_DAYS = 366;
 
+// Date.parse rolls impossible days over ("2024-02-30" is March 1st): a real date reads back unchanged.
+const isDate = (value: string): boolean => {
+  const ms = DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+};
+
 export class GetDailySalesHandler implements QueryHandler<'GetDailySales'> {
   readonly type = 'GetDailySales';
   constructor(private readonly access: ReadModelAccess) {}
   async handle({ from, to, ...consistency }: QueryParams['GetDailySales']): Promise<QueryResults['GetDailySales']> {
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
-    if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(days) || days < 0 || days >= MAX_SALES_DAYS) {
+    if (!isDate(from) || !isDate(to) || days < 0 || days >= MAX_SALES_DAYS) {
       throw new ValidationFailed('query', [{ path: '/from', message: `from and to must be dates (YYYY-MM-DD), from <= to, at most ${MAX_SALES_DAYS} days` }]);
     }
     await this.access.consistent('daily-sales', consistency);
