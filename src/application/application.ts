@@ -21,6 +21,7 @@ import { ProjectionProgress } from './projections/projection-progress';
 import { projections } from './projections/projections';
 import { GetOrderHistoryHandler, GetOrderStateHandler } from './queries/event-store.handlers';
 import { QueryBus } from './queries/query-bus';
+import { PROJECTED_STREAM_PREFIXES } from './streams';
 import { ReadModelAccess } from './queries/read-model-access';
 import {
   GetCustomerHandler,
@@ -130,7 +131,7 @@ export class Application {
           ? new CatchUpProjectionRunner(projection, { ...ports, progress: this.progress, owner }, options.runner)
           : new PersistentProjectionWorker(projection, { ...ports, persistent: ports.persistent, progress: this.progress }, {
               group: this.groupOf(projection.name),
-              settings: { ...options.persistentSettings, streamPrefixes: ['product-'] },
+              settings: { ...options.persistentSettings, streamPrefixes: PROJECTED_STREAM_PREFIXES },
               bufferSize: 32,
               retryBaseMs: options.runner.retryBaseMs,
               retryCapMs: options.runner.retryCapMs,

@@ -1,5 +1,6 @@
 // A whole Application on the in-memory adapters, with a test clock, real UUIDv5 ids, a recording (silent)
 // logger and recording metrics, plus helpers to send commands and to wait for projections without sleeping.
+import { PROJECTED_STREAM_PREFIXES } from '../../src/application/streams';
 import { randomUUID } from 'node:crypto';
 import { EventCodec } from '../../src/adapters/codec';
 import { JsonSchemaCommandValidator } from '../../src/adapters/codec/command-validator';
@@ -95,8 +96,6 @@ export const fastRunnerOptions: CatchUpRunnerOptions = {
 
 export const fastExecutorOptions: CommandExecutorOptions = { snapshotEvery: 50, maxAttempts: 5, retryBaseMs: 1 };
 
-/** Stream prefixes the Application gives the persistent groups (application.ts: product events only). */
-export const PERSISTENT_STREAM_PREFIXES: readonly string[] = ['product-'];
 
 // Compiling every schema takes ~0.1 s: share one codec and one validator. Tests that import old-version
 // events whose upcasting reads the stream origin should use fresh stream ids (the codec caches origins).
@@ -202,9 +201,15 @@ export const createTestApp = (options: TestAppOptions = {}): TestApp => {
     const head = await memoryEventStore.headPosition();
     const found = new Map<string, Position>();
     if (head === null) return found;
-    const persistentTarget = (await memoryEventStore.readAll({ maxCount: Number.MAX_SAFE_INTEGER, streamPrefixes: PERSISTENT_STREAM_PREFIXES })).at(-1)?.position;
+    // Catch-up runners see checkpoints for every log entry; a persistent group only sees the projected streams
+    // (reservation streams are write-side only), so its target is the last event of those streams.
+    const { log } = memoryEventStore;
+    let lastProjected: Position | undefined;
+    for (let i = log.length - 1; i >= 0 && lastProjected === undefined; i--) {
+      if (PROJECTED_STREAM_PREFIXES.some((prefix) => log.streamIdAt(i).startsWith(prefix))) lastProjected = log.storedAt(i).position;
+    }
     for (const projection of projections) {
-      const target = persistent && projection.mode === 'persistent' ? persistentTarget : head;
+      const target = persistent && projection.mode === 'persistent' ? lastProjected : head;
       if (target !== undefined) found.set(projection.name, target);
     }
     return found;

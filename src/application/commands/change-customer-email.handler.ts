@@ -3,7 +3,7 @@ import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
 import type { CommandContext, CommandHandler, CommandPayloads, CommandResult } from './command.types';
-import { EmailReservations } from './email-reservations';
+import { EmailReservations, refuseBeforeReserving } from './email-reservations';
 
 /** Reserve the new email, change it on the customer, then release the old one. */
 export class ChangeCustomerEmailHandler implements CommandHandler<'ChangeCustomerEmail'> {
@@ -24,10 +24,12 @@ export class ChangeCustomerEmailHandler implements CommandHandler<'ChangeCustome
     const customer = await this.executor.load(aggregates.customer, customerId);
     if (customer.state.status !== 'registered') throw new CustomerNotFound(customerId);
     const previousEmail = customer.state.email;
+    const change = { type: 'ChangeCustomerEmail' as const, customerId, email };
+    if (previousEmail !== email) refuseBeforeReserving(customer, change, context);
     const reserved = previousEmail === email ? null : await this.reservations.reserve(email, customerId, context);
     let result: CommandResult;
     try {
-      result = await this.executor.execute(aggregates.customer, customerId, { type: 'ChangeCustomerEmail', customerId, email }, context);
+      result = await this.executor.execute(aggregates.customer, customerId, change, context);
     } catch (error) {
       if (reserved && reserved.appended > 0) await this.reservations.release(email, customerId, context);
       throw error;

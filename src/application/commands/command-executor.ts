@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
   type SnapshotStore,
 } from '../ports';
+import { backoffDelay, sleep } from '../shared/timing';
 import type { Aggregate } from './aggregates';
 import type { CommandContext, CommandResult } from './command.types';
 
@@ -39,7 +40,6 @@ export interface Loaded<S> {
   readonly lastPosition: Position | null;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The one command path: load (snapshot + newer events) → fold → decide → append with the
@@ -102,7 +102,7 @@ export class CommandExecutor {
         const retry = error instanceof ConcurrencyError && context.expectedRevision === undefined && attempt < this.options.maxAttempts;
         if (!retry) throw error;
         this.logger.debug({ streamId: loaded.streamId, attempt, correlationId: context.correlationId }, 'concurrency conflict, retrying');
-        await sleep(this.options.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        await sleep(backoffDelay(attempt, this.options.retryBaseMs, this.options.retryBaseMs * 2 ** this.options.maxAttempts));
       }
     }
   }

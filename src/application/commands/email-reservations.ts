@@ -1,7 +1,8 @@
 import { normalizeEmail, type EmailReservationCommand } from '../../domain';
-import type { IdGenerator, Logger } from '../ports';
+import type { CustomerCommand, CustomerState } from '../../domain';
+import { ConcurrencyError, type IdGenerator, type Logger } from '../ports';
 import { aggregates } from './aggregates';
-import type { CommandExecutor } from './command-executor';
+import type { CommandExecutor, Loaded } from './command-executor';
 import type { CommandContext, CommandResult } from './command.types';
 
 /** Email uniqueness the event-sourced way: one reservation stream per normalized email, no read-model lookup. */
@@ -50,3 +51,14 @@ export class EmailReservations {
     };
   }
 }
+
+/**
+ * What would refuse a customer command anyway (If-Match, invalid values, rules) is found by a dry
+ * run before the reservation stream is touched, so a refused command writes nothing at all.
+ */
+export const refuseBeforeReserving = (loaded: Loaded<CustomerState>, command: CustomerCommand, context: CommandContext): void => {
+  if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
+    throw new ConcurrencyError(loaded.streamId, context.expectedRevision, loaded.revision);
+  }
+  aggregates.customer.decider.decide(command, loaded.state);
+};

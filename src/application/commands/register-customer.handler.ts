@@ -3,7 +3,7 @@ import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
 import type { CommandContext, CommandHandler, CommandPayloads, CommandResult } from './command.types';
-import { EmailReservations } from './email-reservations';
+import { EmailReservations, refuseBeforeReserving } from './email-reservations';
 
 /** Reserves the email (its own stream, "no stream" expected), then registers; undoes the reservation if registering fails. */
 export class RegisterCustomerHandler implements CommandHandler<'RegisterCustomer'> {
@@ -26,6 +26,7 @@ export class RegisterCustomerHandler implements CommandHandler<'RegisterCustomer
     // Registered already: the executor answers a retry of this command like the first time (whatever changed
     // since), the decider refuses anything else; either way no reservation is touched.
     if (customer.state.status === 'registered') return this.executor.execute(aggregates.customer, customerId, register, context);
+    refuseBeforeReserving(customer, register, context);
     const reserved = await this.reservations.reserve(email, customerId, context);
     try {
       return await this.executor.execute(aggregates.customer, customerId, register, context);

@@ -50,7 +50,7 @@ export const defaultRunnerOptions: CatchUpRunnerOptions = {
   rebuildPollMs: 2_000,
 };
 
-export type RunnerState = 'stopped' | 'standby' | 'catching-up' | 'live' | 'rebuilding' | 'retrying';
+export type RunnerState = 'stopped' | 'starting' | 'standby' | 'catching-up' | 'live' | 'rebuilding' | 'retrying';
 
 export interface RunnerStatus {
   readonly name: string;
@@ -118,6 +118,7 @@ export class CatchUpProjectionRunner {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    this.state = 'starting';
     this.resetStopSignal();
     this.loop = this.run().finally(() => (this.loop = null));
   }
@@ -141,29 +142,31 @@ export class CatchUpProjectionRunner {
     return { name: this.name, mode: 'catch-up', state: this.state, checkpoint: this.live.checkpoint, lastError: this.lastError };
   }
 
+  private failures = 0;
+
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopping) {
       try {
         if (!(await this.holdLease())) {
           this.state = 'standby';
+          if (this.rebuildWanted) await this.forwardRebuild();
           await sleepUnless(this.options.standbyPollMs, this.stopSignal);
           continue;
         }
         if (this.rebuildWanted || (await this.deps.checkpoints.takeRebuildRequest(this.name))) await this.runRebuild();
         await this.consume(this.live, false);
-        failures = 0;
+        this.failures = 0;
       } catch (error) {
         if (this.stopping) break;
         if (error instanceof SubscriptionIdle) {
           this.deps.logger.debug({ projection: this.name }, 'subscription idle, resubscribing');
           continue;
         }
-        failures++;
+        this.failures++;
         this.state = 'retrying';
         this.lastError = (error as Error).message;
-        this.deps.logger.warn({ projection: this.name, err: error, attempt: failures }, 'projection runner failed, resubscribing from checkpoint');
-        await sleepUnless(backoffDelay(failures, this.options.retryBaseMs, this.options.retryCapMs), this.stopSignal);
+        this.deps.logger.warn({ projection: this.name, err: error, attempt: this.failures }, 'projection runner failed, resubscribing from checkpoint');
+        await sleepUnless(backoffDelay(this.failures, this.options.retryBaseMs, this.options.retryCapMs), this.stopSignal);
       }
     }
     await this.deps.checkpoints.releaseLease(this.name, this.deps.owner).catch(() => undefined);
@@ -190,6 +193,9 @@ export class CatchUpProjectionRunner {
       });
       for await (const batch of batches) {
         const caughtUp = await this.apply(pass, batch);
+        // A batch went through: earlier failures no longer say anything about the runner's health.
+        this.failures = 0;
+        this.lastError = null;
         if (caughtUp && rebuilding) return 'caught-up';
         if (caughtUp) this.state = 'live';
         if (this.stopping || this.leaseLost || (!rebuilding && this.rebuildWanted)) return 'interrupted';
@@ -374,6 +380,13 @@ export class CatchUpProjectionRunner {
       for (const waiter of waiters) waiter.reject(error as Error);
       throw error;
     }
+  }
+
+  /** A standby runner cannot rebuild: the request goes to whichever process holds the lease. */
+  private async forwardRebuild(): Promise<void> {
+    await this.deps.checkpoints.requestRebuild(this.name);
+    this.rebuildWanted = false;
+    for (const waiter of this.rebuildWaiters.splice(0)) waiter.reject(new Error(`${this.name} runs in another process: the rebuild was handed to it`));
   }
 
   private async forgetParked(): Promise<void> {

@@ -15,6 +15,7 @@ import {
 import { backoffDelay, sleepUnless } from '../shared/timing';
 import type { RunnerState, RunnerStatus } from './catch-up-runner';
 import type { ProjectionProgress } from './projection-progress';
+import { Watermark } from './watermark';
 import type { AnyProjection } from './projection';
 
 export interface PersistentWorkerOptions {
@@ -45,6 +46,9 @@ export class PersistentProjectionWorker {
   private state: RunnerState = 'stopped';
   private lastError: string | null = null;
   private checkpoint: Position | null = null;
+  private watermark = new Watermark(null, 0);
+  private savedAt = 0;
+  private saveTimer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private stopSignal!: Promise<void>;
@@ -80,6 +84,9 @@ export class PersistentProjectionWorker {
     this.signalStop?.();
     await this.subscription?.close();
     await this.loop;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    await this.saveCheckpoint(true).catch(() => undefined);
   }
 
   status(): RunnerStatus {
@@ -92,6 +99,8 @@ export class PersistentProjectionWorker {
       try {
         // Continue from what any worker recorded, so the checkpoint never moves back on restart.
         this.checkpoint = maxPosition(this.checkpoint, await this.deps.checkpoints.load(this.name));
+        const { maxRetryCount, messageTimeoutMs } = this.options.settings;
+        this.watermark = new Watermark(this.checkpoint, (maxRetryCount + 2) * messageTimeoutMs);
         await this.deps.persistent.ensureGroup(this.options.group, this.options.settings);
         const subscription = this.deps.persistent.subscribe(this.options.group, { bufferSize: this.options.bufferSize });
         this.subscription = subscription;
@@ -126,15 +135,19 @@ export class PersistentProjectionWorker {
   }
 
   private async handle(subscription: PersistentSubscription, delivery: PersistentDelivery): Promise<void> {
+    const { eventId, position } = delivery.event;
     if (delivery.kind === 'undecodable') {
       await subscription.nack(delivery, 'park', delivery.event.error.message);
-      return;
+      this.watermark.resolved(eventId, position);
+      return this.saveCheckpoint(false);
     }
     const { event } = delivery;
     const id = this.projection.documentId(event);
     if (id === null) {
+      // Events of other streams only move the checkpoint, so readers waiting for their position are let through.
       await subscription.ack(delivery);
-      return;
+      this.watermark.resolved(eventId, position);
+      return this.saveCheckpoint(false);
     }
     const started = this.deps.clock.now().getTime();
     try {
@@ -142,10 +155,11 @@ export class PersistentProjectionWorker {
       const appliedRevision = current?.revision ?? -1;
       if (event.revision <= appliedRevision) {
         await subscription.ack(delivery);
-        return;
+        this.watermark.resolved(eventId, position);
+        return this.saveCheckpoint(false);
       }
       if (event.revision > appliedRevision + 1) {
-        await subscription.nack(delivery, 'retry', `waiting for revision ${appliedRevision + 1} of ${event.streamId}`);
+        await this.retry(subscription, delivery, `waiting for revision ${appliedRevision + 1} of ${event.streamId}`);
         return;
       }
       const data = this.projection.evolve(current?.data ?? null, event, null);
@@ -156,16 +170,44 @@ export class PersistentProjectionWorker {
           : current
             ? [{ kind: 'delete', collection, id, position: event.position }]
             : [];
-      // The checkpoint of an unordered projection is the highest position this worker applied.
-      this.checkpoint = maxPosition(this.checkpoint, event.position);
-      await this.deps.readModels.commit(writes, { projection: this.name, position: this.checkpoint as Position });
+      this.watermark.resolved(eventId, position);
+      this.checkpoint = maxPosition(this.checkpoint, this.watermark.value(started));
+      await this.deps.readModels.commit(writes, this.checkpoint === null ? null : { projection: this.name, position: this.checkpoint });
+      this.savedAt = started;
       await subscription.ack(delivery);
       this.deps.progress.advanced(this.name);
       this.deps.metrics.projectionBatch(this.name, 1, (this.deps.clock.now().getTime() - started) / 1000);
+      this.lastError = null;
     } catch (error) {
       this.lastError = (error as Error).message;
-      this.deps.logger.warn({ projection: this.name, eventId: event.eventId, retryCount: delivery.retryCount, err: error }, 'event failed, nacked for retry');
-      await subscription.nack(delivery, 'retry', (error as Error).message);
+      this.deps.logger.warn({ projection: this.name, eventId, retryCount: delivery.retryCount, err: error }, 'event failed, nacked for retry');
+      await this.retry(subscription, delivery, (error as Error).message);
     }
+  }
+
+  private async retry(subscription: PersistentSubscription, delivery: PersistentDelivery, reason: string): Promise<void> {
+    await subscription.nack(delivery, 'retry', reason);
+    // Past the retry budget the server parks it: it no longer holds the checkpoint back.
+    if (delivery.retryCount >= this.options.settings.maxRetryCount) this.watermark.resolved(delivery.event.eventId, delivery.event.position);
+    else this.watermark.retrying(delivery.event.eventId, this.deps.clock.now().getTime());
+  }
+
+  /** Saves the watermark as the checkpoint, at most every 100 ms (a timer saves what is left). */
+  private async saveCheckpoint(force: boolean): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const next = maxPosition(this.checkpoint, this.watermark.value(now));
+    if (next === null || next === this.checkpoint) return;
+    if (!force && now - this.savedAt < 100) {
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = null;
+        void this.saveCheckpoint(true).catch((error: unknown) => this.deps.logger.warn({ projection: this.name, err: error }, 'checkpoint not saved'));
+      }, 100);
+      this.saveTimer.unref();
+      return;
+    }
+    this.savedAt = now;
+    await this.deps.readModels.commit([], { projection: this.name, position: next });
+    this.checkpoint = next;
+    this.deps.progress.advanced(this.name);
   }
 }

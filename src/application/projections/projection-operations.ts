@@ -107,8 +107,10 @@ export class ProjectionOperations {
     if (projection.mode !== 'catch-up') {
       throw new ValidationFailed('rebuild', [{ path: '/name', message: `${name} is a persistent projection: replay its parked events instead` }]);
     }
+    // Only the runner holding the lease rebuilds: a standby or stopped one here hands the request to the store.
     const local = this.deps.runners().find((r) => r.name === name);
-    if (local?.rebuild) {
+    const state = local?.status().state;
+    if (local?.rebuild && state !== 'standby' && state !== 'stopped') {
       void local.rebuild().catch(() => undefined);
       return { status: 'started' };
     }

@@ -228,8 +228,8 @@ describe('CommandExecutor', () => {
       try {
         await expect(s.run(addItem())).rejects.toBeInstanceOf(ConcurrencyError);
         const delays = setTimeoutSpy.mock.calls.map(([, ms]) => ms);
-        // base · 2^(attempt-1) · (0.5 + random): 10·1·0.5, 10·2·1.0, 10·4·1.5
-        expect(delays).toEqual([5, 20, 60]);
+        // backoffDelay: base · 2^(attempt-1) · (0.5 + random/2): 10·1·0.5, 10·2·0.75, 10·4·1.0
+        expect(delays).toEqual([5, 15, 40]);
       } finally {
         jest.restoreAllMocks();
       }

@@ -1,5 +1,5 @@
 import { uuidV5 } from '../../../src/adapters/runtime/uuid-id-generator';
-import { ConcurrencyError } from '../../../src/application/ports';
+import { ConcurrencyError, StoreUnavailable } from '../../../src/application/ports';
 import { streams } from '../../../src/application/streams';
 import { CustomerAlreadyRegistered, EmailAlreadyInUse, InvalidValue } from '../../../src/domain';
 import { createTestApp, uuid, type TestApp } from '../../support/application-fixtures';
@@ -7,6 +7,17 @@ import { gate, InstrumentedEventStore } from '../../support/instrumented-ports';
 
 /** The reservation stream of an email, as the handlers name it: UUIDv5 of the normalized email. */
 const reservationStream = (email: string) => streams.emailReservation(uuidV5(`email:${email.trim().toLowerCase()}`));
+
+/** Makes the next append to a customer stream fail, as a store outage after the reservation was written. */
+const failCustomerStreamOnce = () => {
+  let failed = false;
+  return async ({ streamId }: { streamId: string }) => {
+    if (!failed && streamId.startsWith('customer-')) {
+      failed = true;
+      throw new StoreUnavailable('test store', 'customer stream down');
+    }
+  };
+};
 
 describe('email uniqueness through reservation streams', () => {
   let t: TestApp;
@@ -43,16 +54,34 @@ describe('email uniqueness through reservation streams', () => {
     await expect(register(uuid(), 'grace@example.com')).resolves.toMatchObject({ appended: 1 });
   });
 
-  it('releases the reservation when the registration fails after reserving', async () => {
+  it('refuses a registration the domain or If-Match would refuse before reserving: nothing is written', async () => {
     const customerId = uuid();
     // A blank name passes the schema (minLength 1) but not the domain.
     await expect(register(customerId, 'ada@example.com', '   ')).rejects.toBeInstanceOf(InvalidValue);
+    await expect(register(customerId, 'ada@example.com', 'Ada', { expectedRevision: 3 })).rejects.toBeInstanceOf(ConcurrencyError);
+
+    expect(await reservation('ada@example.com')).toEqual([]);
+    expect(await t.memoryEventStore.headPosition()).toBeNull();
+    await expect(register(uuid(), 'ada@example.com')).resolves.toMatchObject({ appended: 1 });
+  });
+
+  it('releases the reservation when the customer stream fails after reserving', async () => {
+    const customerId = uuid();
+    store.beforeAppend = failCustomerStreamOnce();
+    await expect(register(customerId, 'ada@example.com')).rejects.toBeInstanceOf(StoreUnavailable);
 
     expect(await reservation('ada@example.com')).toEqual([
       { type: 'EmailReserved', data: { email: 'ada@example.com', customerId } },
       { type: 'EmailReleased', data: { email: 'ada@example.com', customerId } },
     ]);
     await expect(register(uuid(), 'ada@example.com')).resolves.toMatchObject({ appended: 1 });
+  });
+
+  it('refuses an email change with a stale If-Match before reserving the new email', async () => {
+    const customerId = uuid();
+    await register(customerId, 'ada@example.com');
+    await expect(t.send('ChangeCustomerEmail', { customerId, email: 'ada@king.org' }, { expectedRevision: 5 })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await reservation('ada@king.org')).toEqual([]);
   });
 
   it('answers a retried RegisterCustomer (same command id) like the first time, appending nothing', async () => {
@@ -94,8 +123,9 @@ describe('email uniqueness through reservation streams', () => {
   it('a retried registration that failed the first time reserves again, so the email stays unique', async () => {
     const customerId = uuid();
     const commandId = uuid();
-    // The first attempt reserves, then fails on the customer stream (a stale If-Match) and releases.
-    await expect(register(customerId, 'ada@example.com', 'Ada', { commandId, expectedRevision: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+    // The first attempt reserves, then fails on the customer stream and releases.
+    store.beforeAppend = failCustomerStreamOnce();
+    await expect(register(customerId, 'ada@example.com', 'Ada', { commandId })).rejects.toBeInstanceOf(StoreUnavailable);
     // The client retries the same command.
     await register(customerId, 'ada@example.com', 'Ada', { commandId });
 
@@ -177,7 +207,8 @@ describe('email uniqueness through reservation streams', () => {
     it('releases the newly reserved email when the change fails', async () => {
       const customerId = uuid();
       await register(customerId, 'ada@example.com');
-      await expect(t.send('ChangeCustomerEmail', { customerId, email: 'ada@king.org' }, { expectedRevision: 5 })).rejects.toBeInstanceOf(ConcurrencyError);
+      store.beforeAppend = failCustomerStreamOnce();
+      await expect(t.send('ChangeCustomerEmail', { customerId, email: 'ada@king.org' })).rejects.toBeInstanceOf(StoreUnavailable);
 
       expect((await reservation('ada@king.org')).map((e) => e.type)).toEqual(['EmailReserved', 'EmailReleased']);
       expect(await reservation('ada@example.com')).toHaveLength(1);

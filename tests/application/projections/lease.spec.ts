@@ -92,4 +92,23 @@ describe('one active runner per projection (lease)', () => {
       await other.dispose();
     }
   });
+
+  it('a rebuild asked of a standby runner is handed to the lease holder, which performs it', async () => {
+    const { orderId } = await seedOrder(t);
+    const a = t.runner(orderListProjection, { rebuildPollMs: 20 }, { owner: 'process-a' });
+    const b = t.runner(orderListProjection, { standbyPollMs: 5 }, { owner: 'process-b' });
+    a.start();
+    await eventually(() => expect(a.status().state).toBe('live'));
+    b.start();
+    await eventually(() => expect(b.status().state).toBe('standby'));
+
+    await expect(b.rebuild()).rejects.toThrow(/runs in another process: the rebuild was handed to it/);
+
+    // The holder takes the request from the store and rebuilds (its copy disappears once promoted).
+    await eventually(() => expect(t.logger.entries).toContainEqual(expect.objectContaining({ message: 'projection rebuilt' })), { timeoutMs: 2_000, intervalMs: 5 });
+    expect(t.documents.rebuildRequests.has('order-list')).toBe(false);
+    await eventually(() => expect(a.status().state).toBe('live'), { timeoutMs: 2_000, intervalMs: 5 });
+    expect(t.collection(collections.orderList).has(orderId)).toBe(true);
+    expect(t.documents.collections.has('order_list__rebuild')).toBe(false);
+  });
 });

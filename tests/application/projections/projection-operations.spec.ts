@@ -33,7 +33,7 @@ describe('ProjectionOperations', () => {
       const { productId } = await seedOrder(t);
       t.start('worker-1');
       await t.waitForHead();
-      const productPosition = (await t.memoryEventStore.readStream(`product-${productId}`)).at(-1)?.position;
+      expect((await t.memoryEventStore.readStream(`product-${productId}`)).length).toBeGreaterThan(0);
 
       const list = await t.app.operations.list();
 
@@ -51,13 +51,14 @@ describe('ProjectionOperations', () => {
           parked: 1,
         });
       }
+      // The persistent group sees every service event: others only move its checkpoint, the broken one is parked there too.
       expect(list.find((p) => p.name === 'product-catalog')).toMatchObject({
         mode: 'persistent',
-        checkpoint: productPosition,
+        checkpoint: headPosition,
         head: headPosition,
-        lag: Number(headPosition) - Number(productPosition),
+        lag: 0,
         state: 'live',
-        parked: 0,
+        parked: 1,
       });
       expect(broken.position).toBeDefined();
     });
