@@ -26,6 +26,7 @@ export interface Config {
   readonly leaseTtlMs: number;
   readonly persistentMaxRetries: number;
   readonly persistentMessageTimeoutMs: number;
+  readonly persistentGroupPrefix: string;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -58,6 +59,7 @@ export const CONFIG_VARIABLES = {
   LEASE_TTL_MS: 'projection lease time-to-live (default 15000)',
   PERSISTENT_MAX_RETRIES: 'deliveries before a persistent-subscription event is parked (default 10)',
   PERSISTENT_MESSAGE_TIMEOUT_MS: 'persistent-subscription ack timeout (default 30000)',
+  PERSISTENT_GROUP_PREFIX: 'prefix of the persistent subscription group names; distinct per deployment sharing one EventStoreDB (default order-service-)',
   SHUTDOWN_TIMEOUT_MS: 'how long a graceful shutdown may take before exiting (default 10000)',
 } as const;
 
@@ -124,6 +126,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   if (nodeEnv === 'production' && apiKeys.size === 0) problems.push('API_KEYS must be set when NODE_ENV=production');
   const schema = text('DATABASE_SCHEMA') ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`DATABASE_SCHEMA="${schema}" must be a lower-case SQL identifier`);
+  const persistentGroupPrefix = text('PERSISTENT_GROUP_PREFIX') ?? 'order-service-';
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(persistentGroupPrefix)) problems.push(`PERSISTENT_GROUP_PREFIX="${persistentGroupPrefix}" must be 1-100 letters, digits, "_", "." or "-"`);
   const mongodbDb = text('MONGODB_DB') ?? 'order_service';
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(mongodbDb)) problems.push(`MONGODB_DB="${mongodbDb}" must be 1-63 letters, digits, "_" or "-"`);
 
@@ -148,6 +152,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     leaseTtlMs: integer('LEASE_TTL_MS', 15_000, 1_000, 600_000),
     persistentMaxRetries: integer('PERSISTENT_MAX_RETRIES', 10, 0, 1_000),
     persistentMessageTimeoutMs: integer('PERSISTENT_MESSAGE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    persistentGroupPrefix,
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -30,6 +30,7 @@ export const applicationOptions = (config: Config): ApplicationOptions => ({
     leaseTtlMs: config.leaseTtlMs,
   },
   consistencyTimeoutMs: config.consistencyTimeoutMs,
+  persistentGroupPrefix: config.persistentGroupPrefix,
   persistentSettings: {
     ...defaultApplicationOptions.persistentSettings,
     maxRetryCount: config.persistentMaxRetries,
