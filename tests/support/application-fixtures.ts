@@ -85,6 +85,7 @@ export class RecordingMetrics implements Metrics {
 /** Small batches to exercise batching, fast retries, a watchdog that never fires unless a test wants it. */
 export const fastRunnerOptions: CatchUpRunnerOptions = {
   batchSize: 5,
+  rebuildBatchSize: 7,
   idleTimeoutMs: 60_000,
   leaseTtlMs: 15_000,
   standbyPollMs: 5,

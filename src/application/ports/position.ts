@@ -31,6 +31,11 @@ export const positionOf = (commit: bigint, prepare: bigint = commit): Position =
   commit === prepare ? commit.toString() : `${commit}/${prepare}`;
 
 export const comparePositions = (a: Position, b: Position): -1 | 0 | 1 => {
+  // Hot path (every document guard): two plain numbers compare as canonical decimals, without BigInt.
+  if (SINGLE.test(a) && SINGLE.test(b)) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   const [ac, ap] = parsePosition(a);
   const [bc, bp] = parsePosition(b);
   if (ac !== bc) return ac < bc ? -1 : 1;

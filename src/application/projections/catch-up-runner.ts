@@ -26,6 +26,8 @@ import type { AnyProjection } from './projection';
 
 export interface CatchUpRunnerOptions {
   readonly batchSize: number;
+  /** Events per batch while rebuilding into a fresh copy (fewer, larger commits). */
+  readonly rebuildBatchSize: number;
   /** Watchdog: resubscribe when no message arrived for this long. */
   readonly idleTimeoutMs: number;
   readonly leaseTtlMs: number;
@@ -41,6 +43,7 @@ export interface CatchUpRunnerOptions {
 
 export const defaultRunnerOptions: CatchUpRunnerOptions = {
   batchSize: 250,
+  rebuildBatchSize: 2_000,
   idleTimeoutMs: 60_000,
   leaseTtlMs: 15_000,
   standbyPollMs: 2_000,
@@ -187,11 +190,21 @@ export class CatchUpProjectionRunner {
     const keeper = this.keepLeaseWhile(subscription, rebuilding);
     try {
       const batches = batched<SubscriptionMessage>(subscription, {
-        maxSize: this.options.batchSize,
+        maxSize: rebuilding ? this.options.rebuildBatchSize : this.options.batchSize,
         idleMs: this.options.idleTimeoutMs,
         endsBatch: (message) => message.kind === 'caught-up',
       });
-      for await (const batch of batches) {
+      const iterator = batches[Symbol.asyncIterator]();
+      const pull = () => {
+        const next = iterator.next();
+        next.catch(() => undefined); // awaited below; a read still pending when the loop ends is dropped with the subscription
+        return next;
+      };
+      for (let upcoming = pull(); ; ) {
+        const { value: batch, done } = await upcoming;
+        if (done) break;
+        // The next batch is read and decoded while this one is applied: its commit waits on the store, not on this thread.
+        upcoming = pull();
         const caughtUp = await this.apply(pass, batch);
         // A batch went through: earlier failures no longer say anything about the runner's health.
         this.failures = 0;
@@ -288,7 +301,9 @@ export class CatchUpProjectionRunner {
         const writes = await pass.applier.plan(events, async ({ error }) => {
           throw error;
         });
-        await this.deps.readModels.commit([...writes, ...this.fanOuts(pass, events)], { projection: pass.checkpointName, position: checkpoint });
+        const fanOuts = this.fanOuts(pass, events);
+        await this.deps.readModels.commit([...writes, ...fanOuts], { projection: pass.checkpointName, position: checkpoint });
+        pass.applier.committed(fanOuts.length > 0);
         this.advance(pass, checkpoint);
         return;
       } catch (error) {
@@ -362,7 +377,7 @@ export class CatchUpProjectionRunner {
       // The rebuild sees every event again: what still fails is parked again.
       await this.forgetParked();
       // A fresh copy starts from the beginning, whatever an earlier, interrupted rebuild left behind.
-      const pass = this.pass(checkpointName, copy);
+      const pass = this.pass(checkpointName, copy, true);
       if ((await this.consume(pass, true)) !== 'caught-up') throw new Error('rebuild interrupted before it caught up; the live read model is unchanged');
       if (pass.checkpoint === null) {
         // Nothing in the log: the rebuilt read model is empty.
@@ -397,8 +412,8 @@ export class CatchUpProjectionRunner {
     }
   }
 
-  private pass(checkpointName: string, target: Target): Pass {
-    return { checkpointName, target, applier: new ProjectionApplier(this.projection, this.deps.readModels, target), checkpoint: null };
+  private pass(checkpointName: string, target: Target, freshTarget = false): Pass {
+    return { checkpointName, target, applier: new ProjectionApplier(this.projection, this.deps.readModels, target, { freshTarget }), checkpoint: null };
   }
 
   private async holdLease(): Promise<boolean> {

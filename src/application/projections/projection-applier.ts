@@ -33,11 +33,34 @@ const notAfter = (doc: StoredDocument<unknown> | null, position: Position) => do
  * or delete per changed document. Events at or below a document's position are skipped.
  */
 export class ProjectionApplier {
+  /**
+   * For a fresh target (a rebuild copy, written only by this applier): every document committed so far.
+   * A document it has not seen does not exist, so no read is needed. Dropped after a fan-out (which
+   * changes documents in the store directly) or beyond `cacheLimit` documents; reads resume then.
+   */
+  private cache: Map<string, StoredDocument<unknown> | null> | null;
+  private planned: Map<string, Entry> | null = null;
+
   constructor(
     private readonly projection: AnyProjection,
     private readonly store: ReadModelStore,
     private readonly target: Target,
-  ) {}
+    private readonly options: { readonly freshTarget?: boolean; readonly cacheLimit?: number } = {},
+  ) {
+    this.cache = options.freshTarget ? new Map() : null;
+  }
+
+  /** The writes of the last plan were committed: a fresh target's cache learns them. */
+  committed(withFanOut: boolean): void {
+    const planned = this.planned;
+    this.planned = null;
+    if (!this.cache || !planned) return;
+    if (withFanOut || this.cache.size + planned.size > (this.options.cacheLimit ?? 200_000)) {
+      this.cache = null;
+      return;
+    }
+    for (const [k, entry] of planned) this.cache.set(k, entry.doc);
+  }
 
   /** `evolveFailed` decides what to do when the projection throws for an event: rethrow, or skip it (after parking). */
   async plan(events: readonly RecordedEvent[], evolveFailed: (failure: ApplyFailure) => Promise<void>): Promise<DocumentWrite[]> {
@@ -77,6 +100,7 @@ export class ProjectionApplier {
         await evolveFailed({ event, error: error as Error });
       }
     }
+    this.planned = overlay;
     return this.writesOf(overlay, events);
   }
 
@@ -97,8 +121,13 @@ export class ProjectionApplier {
       }
     }
     const overlay = new Map<string, Entry>();
+    const { cache } = this;
     await Promise.all(
       [...wanted].map(async ([collection, ids]) => {
+        if (cache) {
+          for (const id of ids) overlay.set(key(collection, id), { doc: cache.get(key(collection, id)) ?? null, dirty: false });
+          return;
+        }
         const found = await this.store.getMany(collection, [...ids]);
         for (const id of ids) overlay.set(key(collection, id), { doc: found.get(id) ?? null, dirty: false });
       }),

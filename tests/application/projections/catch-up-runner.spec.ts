@@ -294,6 +294,22 @@ describe('CatchUpProjectionRunner', () => {
     await expectFolded(t, customerViewProjection);
   });
 
+  it('backs off further while failures come in a row, and starts again from the first step after progress', async () => {
+    await paidOrder(t);
+    // Three subscriptions fail before delivering anything; the fourth works.
+    events.wrapSubscription = (subscription) => (events.subscriptions.length <= 3 ? failingAfter(subscription, 0) : subscription);
+    const runner = t.runner(customerViewProjection);
+
+    runner.start();
+    await t.app.progress.waitFor('customer-view', await head(t), 2_000);
+
+    const attempts = t.logger.entries
+      .filter((e) => e.message === 'projection runner failed, resubscribing from checkpoint')
+      .map((e) => e.fields['attempt']);
+    expect(attempts).toEqual([1, 2, 3]);
+    await eventually(() => expect(runner.status()).toMatchObject({ state: 'live', lastError: null }));
+  });
+
   it('resubscribes when the subscription stays silent longer than the idle watchdog allows', async () => {
     const runner = t.runner(orderListProjection, { idleTimeoutMs: 25 });
     runner.start();
