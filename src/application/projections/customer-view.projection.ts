@@ -1,6 +1,6 @@
 import { assertNever, type Money } from '../../domain';
 import type { RecordedEvent } from '../ports';
-import type { Projection } from './projection';
+import { handles, type Projection } from './projection';
 import { collections, type CustomerViewDocument } from './read-models';
 
 const addTo = (values: readonly Money[], delta: Money): Money[] => {
@@ -16,13 +16,15 @@ const documentId = (event: RecordedEvent): string | null => {
   return null;
 };
 
+const handled = handles('CustomerRenamed', 'CustomerEmailChanged', 'OrderCreated', 'OrderPaid', 'OrderCancelled');
+
 const evolve = (doc: CustomerViewDocument | null, event: RecordedEvent): CustomerViewDocument | null => {
   const at = event.metadata.occurredAt;
   if (event.type === 'CustomerRegistered') {
     const { customerId, name, email } = event.data;
     return { customerId, name, email, orderCount: doc?.orderCount ?? 0, lifetimeValue: doc?.lifetimeValue ?? [], registeredAt: at, updatedAt: at };
   }
-  if (!doc) return null;
+  if (!doc || !handled(event)) return doc;
   switch (event.type) {
     case 'CustomerRenamed':
       return { ...doc, name: event.data.name, updatedAt: at };
@@ -36,17 +38,6 @@ const evolve = (doc: CustomerViewDocument | null, event: RecordedEvent): Custome
       const refund = event.data.refund;
       return refund ? { ...doc, lifetimeValue: addTo(doc.lifetimeValue, { ...refund, amount: -refund.amount }), updatedAt: at } : doc;
     }
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'ProductAdded':
-    case 'ProductRenamed':
-    case 'ProductPriceChanged':
-    case 'OrderItemAdded':
-    case 'OrderItemRemoved':
-    case 'OrderSubmitted':
-    case 'OrderShipped':
-    case 'OrderDelivered':
-      return doc;
     default:
       return assertNever(event);
   }

@@ -1,6 +1,6 @@
 import { assertNever } from '../../domain';
 import type { RecordedEvent } from '../ports';
-import type { Projection } from './projection';
+import { handles, type Projection } from './projection';
 import { collections, type DailySalesDocument } from './read-models';
 
 /** The UTC day of the event: sales are counted on the day the payment (or refund) happened. */
@@ -14,7 +14,10 @@ const documentId = (event: RecordedEvent): string | null => {
 
 const empty = (date: string, currency: string): DailySalesDocument => ({ date, currency, ordersPaid: 0, revenue: 0, ordersRefunded: 0, refunds: 0 });
 
+const handled = handles('OrderPaid', 'OrderCancelled');
+
 const evolve = (doc: DailySalesDocument | null, event: RecordedEvent): DailySalesDocument | null => {
+  if (!handled(event)) return doc;
   switch (event.type) {
     case 'OrderPaid': {
       const day = doc ?? empty(dayOf(event), event.data.amount.currency);
@@ -26,21 +29,6 @@ const evolve = (doc: DailySalesDocument | null, event: RecordedEvent): DailySale
       const day = doc ?? empty(dayOf(event), refund.currency);
       return { ...day, ordersRefunded: day.ordersRefunded + 1, refunds: day.refunds + refund.amount };
     }
-    case 'CustomerRegistered':
-    case 'CustomerRenamed':
-    case 'CustomerEmailChanged':
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'ProductAdded':
-    case 'ProductRenamed':
-    case 'ProductPriceChanged':
-    case 'OrderCreated':
-    case 'OrderItemAdded':
-    case 'OrderItemRemoved':
-    case 'OrderSubmitted':
-    case 'OrderShipped':
-    case 'OrderDelivered':
-      return doc;
     default:
       return assertNever(event);
   }

@@ -1,7 +1,7 @@
 import { assertNever, type Money } from '../../domain';
 import type { RecordedEvent } from '../ports';
 import { customerNames, customerRenamedFanOut, orderIdOf, statusAfter } from './customer-names.reference';
-import type { FanOut, Projection } from './projection';
+import { handles, type FanOut, type Projection } from './projection';
 import { collections, type CustomerNameReference, type OrderDetailsDocument, type OrderDetailsItem } from './read-models';
 
 const times = (price: Money, quantity: number): Money => ({ amount: price.amount * quantity, currency: price.currency });
@@ -12,6 +12,8 @@ const withItems = (doc: OrderDetailsDocument, items: readonly OrderDetailsItem[]
   total: { amount: items.reduce((sum, item) => sum + item.subtotal.amount, 0), currency: doc.currency },
 });
 
+const handled = handles('OrderItemAdded', 'OrderItemRemoved', 'OrderSubmitted', 'OrderPaid', 'OrderShipped', 'OrderDelivered', 'OrderCancelled');
+
 const evolve = (doc: OrderDetailsDocument | null, event: RecordedEvent, customer: CustomerNameReference | null): OrderDetailsDocument | null => {
   const at = event.metadata.occurredAt;
   if (event.type === 'OrderCreated') {
@@ -21,7 +23,7 @@ const evolve = (doc: OrderDetailsDocument | null, event: RecordedEvent, customer
       trackingNumber: null, cancellationReason: null, createdAt: at, updatedAt: at, revision: event.revision,
     };
   }
-  if (!doc) return null;
+  if (!doc || !handled(event)) return doc;
   const touched = { ...doc, updatedAt: at, revision: event.revision };
   switch (event.type) {
     case 'OrderItemAdded': {
@@ -41,15 +43,6 @@ const evolve = (doc: OrderDetailsDocument | null, event: RecordedEvent, customer
       return { ...touched, status: 'shipped', trackingNumber: event.data.trackingNumber };
     case 'OrderCancelled':
       return { ...touched, status: 'cancelled', cancellationReason: event.data.reason };
-    case 'CustomerRegistered':
-    case 'CustomerRenamed':
-    case 'CustomerEmailChanged':
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'ProductAdded':
-    case 'ProductRenamed':
-    case 'ProductPriceChanged':
-      return doc;
     default:
       return assertNever(event);
   }

@@ -1,7 +1,7 @@
 import { assertNever } from '../../domain';
 import type { RecordedEvent } from '../ports';
 import { customerNames, customerRenamedFanOut, orderIdOf, statusAfter } from './customer-names.reference';
-import type { Projection } from './projection';
+import { handles, type Projection } from './projection';
 import { collections, type CustomerNameReference, type OrderListDocument, type OrderListLine } from './read-models';
 
 const summarize = (doc: OrderListDocument, lines: readonly OrderListLine[], updatedAt: string): OrderListDocument => ({
@@ -12,13 +12,15 @@ const summarize = (doc: OrderListDocument, lines: readonly OrderListLine[], upda
   updatedAt,
 });
 
+const handled = handles('OrderItemAdded', 'OrderItemRemoved', 'OrderSubmitted', 'OrderPaid', 'OrderShipped', 'OrderDelivered', 'OrderCancelled');
+
 const evolve = (doc: OrderListDocument | null, event: RecordedEvent, customer: CustomerNameReference | null): OrderListDocument | null => {
   const at = event.metadata.occurredAt;
   if (event.type === 'OrderCreated') {
     const { orderId, customerId, currency } = event.data;
     return { orderId, customerId, customerName: customer?.name ?? null, status: 'draft', currency, itemCount: 0, total: { amount: 0, currency }, lines: [], createdAt: at, updatedAt: at };
   }
-  if (!doc) return null;
+  if (!doc || !handled(event)) return doc;
   switch (event.type) {
     case 'OrderItemAdded': {
       const { productId, quantity, unitPrice } = event.data;
@@ -36,15 +38,6 @@ const evolve = (doc: OrderListDocument | null, event: RecordedEvent, customer: C
     case 'OrderDelivered':
     case 'OrderCancelled':
       return { ...doc, status: statusAfter(event) ?? doc.status, updatedAt: at };
-    case 'CustomerRegistered':
-    case 'CustomerRenamed':
-    case 'CustomerEmailChanged':
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'ProductAdded':
-    case 'ProductRenamed':
-    case 'ProductPriceChanged':
-      return doc;
     default:
       return assertNever(event);
   }

@@ -1,15 +1,17 @@
 import { assertNever } from '../../domain';
 import type { RecordedEvent } from '../ports';
 import { customerNames, customerRenamedFanOut, orderIdOf, statusAfter } from './customer-names.reference';
-import type { FanOut, Projection } from './projection';
+import { handles, type FanOut, type Projection } from './projection';
 import { collections, type CustomerNameReference, type OrderSearchDocument } from './read-models';
+
+const handled = handles('OrderItemAdded', 'OrderItemRemoved', 'OrderSubmitted', 'OrderPaid', 'OrderShipped', 'OrderDelivered', 'OrderCancelled');
 
 const evolve = (doc: OrderSearchDocument | null, event: RecordedEvent, customer: CustomerNameReference | null): OrderSearchDocument | null => {
   if (event.type === 'OrderCreated') {
     const { orderId, customerId } = event.data;
     return { orderId, customerId, customerName: customer?.name ?? null, status: 'draft', products: [], createdAt: event.metadata.occurredAt };
   }
-  if (!doc) return null;
+  if (!doc || !handled(event)) return doc;
   switch (event.type) {
     case 'OrderItemAdded': {
       const { productId, productName } = event.data;
@@ -24,15 +26,6 @@ const evolve = (doc: OrderSearchDocument | null, event: RecordedEvent, customer:
     case 'OrderDelivered':
     case 'OrderCancelled':
       return { ...doc, status: statusAfter(event) ?? doc.status };
-    case 'CustomerRegistered':
-    case 'CustomerRenamed':
-    case 'CustomerEmailChanged':
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'ProductAdded':
-    case 'ProductRenamed':
-    case 'ProductPriceChanged':
-      return doc;
     default:
       return assertNever(event);
   }

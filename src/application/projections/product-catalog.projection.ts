@@ -1,34 +1,22 @@
 import { assertNever } from '../../domain';
 import type { RecordedEvent } from '../ports';
-import type { Projection } from './projection';
+import { handles, type Projection } from './projection';
 import { collections, type ProductCatalogDocument } from './read-models';
 
 const documentId = (event: RecordedEvent): string | null =>
   event.type === 'ProductAdded' || event.type === 'ProductRenamed' || event.type === 'ProductPriceChanged' ? event.data.productId : null;
 
+const handled = handles('ProductRenamed', 'ProductPriceChanged');
+
 const evolve = (doc: ProductCatalogDocument | null, event: RecordedEvent): ProductCatalogDocument | null => {
   const at = event.metadata.occurredAt;
   if (event.type === 'ProductAdded') return { ...event.data, addedAt: at, updatedAt: at };
-  if (!doc) return null;
+  if (!doc || !handled(event)) return doc;
   switch (event.type) {
     case 'ProductRenamed':
       return { ...doc, name: event.data.name, updatedAt: at };
     case 'ProductPriceChanged':
       return { ...doc, price: event.data.price, updatedAt: at };
-    case 'CustomerRegistered':
-    case 'CustomerRenamed':
-    case 'CustomerEmailChanged':
-    case 'EmailReserved':
-    case 'EmailReleased':
-    case 'OrderCreated':
-    case 'OrderItemAdded':
-    case 'OrderItemRemoved':
-    case 'OrderSubmitted':
-    case 'OrderPaid':
-    case 'OrderShipped':
-    case 'OrderDelivered':
-    case 'OrderCancelled':
-      return doc;
     default:
       return assertNever(event);
   }

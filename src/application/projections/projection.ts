@@ -1,3 +1,4 @@
+import type { ServiceEvent, ServiceEventType } from '../../domain';
 import type { RecordedEvent, Scalar, Where } from '../ports';
 
 /** A fan-out update: one query-update in the read-model store instead of a loop over documents. */
@@ -47,3 +48,12 @@ export type AnyProjection = Projection<any, any>;
 
 export const collectionsOf = (projection: AnyProjection): string[] =>
   projection.reference ? [projection.collection, projection.reference.collection] : [projection.collection];
+
+/**
+ * The events a projection reacts to, as a type guard: the others leave its documents unchanged, and
+ * a switch over the narrowed event still ends in an exhaustive `never` check.
+ */
+export const handles = <T extends ServiceEventType>(...types: readonly T[]) => {
+  const set = new Set<string>(types);
+  return (event: RecordedEvent): event is RecordedEvent<Extract<ServiceEvent, { type: T }>> => set.has(event.type);
+};
