@@ -1,7 +1,7 @@
 // Operations from the command line: `npm run cli -- <command>`. Talks to the configured stores directly.
 import { parsePosition } from '../application/ports';
 import { createPinoLogger, loggerPort } from '../adapters/runtime/pino-logger';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfigOrReport } from './config';
 import { createContainer } from './container';
 import { migrateStores } from './open-stores';
 import { TOKENS } from './tokens';
@@ -24,16 +24,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, arg] = argv;
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfigOrReport();
+  if (!config) return 1;
   if (command === 'migrate') {
     const applied = await migrateStores(config, loggerPort(createPinoLogger('warn')));
     print(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');

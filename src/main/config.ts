@@ -100,10 +100,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   };
 
   const apiKeys = new Map<string, Role>();
-  for (const pair of (text('API_KEYS') ?? '').split(',').filter((p) => p.trim() !== '')) {
+  // Entries are named by their place, never by their text: that would print a secret into the logs.
+  for (const [index, pair] of (text('API_KEYS') ?? '').split(',').filter((p) => p.trim() !== '').entries()) {
     const [key, role, ...rest] = pair.trim().split('=');
     if (!key || !role || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
-      problems.push(`API_KEYS entry "${pair.trim().replace(/=.*/, '=…')}" must be key=reader|writer|admin`);
+      problems.push(`API_KEYS entry #${index + 1} must be key=reader|writer|admin`);
     } else if (key.length < 8) {
       problems.push('API_KEYS keys must be at least 8 characters long');
     } else {
@@ -157,4 +158,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+};
+
+/** For entry points: the configuration, or null after printing every problem to stderr. */
+export const loadConfigOrReport = (env: NodeJS.ProcessEnv = process.env): Config | null => {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return null;
+  }
 };

@@ -1,18 +1,10 @@
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfigOrReport } from './config';
 import { createService, type Service, type ServiceMode } from './service';
 
 /** Starts a service from the environment and stops it gracefully on SIGTERM/SIGINT. */
 export const run = async (mode: ServiceMode): Promise<Service> => {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrReport();
+  if (!config) process.exit(1);
   const service = await createService(config, mode);
   if (mode !== 'worker' && config.apiKeys.size === 0) {
     service.logger.warn({}, '!!! API_KEYS is empty: the API is OPEN — anyone can read and write. Set API_KEYS (key=reader|writer|admin) before exposing it.');

@@ -1,22 +1,16 @@
 import { assertEmail, CustomerNotFound } from '../../domain';
-import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
 import type { CommandContext, CommandHandler, CommandPayloads, CommandResult } from './command.types';
-import { EmailReservations, refuseBeforeReserving } from './email-reservations';
+import { refuseBeforeReserving, type EmailReservations } from './email-reservations';
 
 /** Reserve the new email, change it on the customer, then release the old one. */
 export class ChangeCustomerEmailHandler implements CommandHandler<'ChangeCustomerEmail'> {
   readonly type = 'ChangeCustomerEmail';
-  private readonly reservations: EmailReservations;
-
   constructor(
     private readonly executor: CommandExecutor,
-    ids: IdGenerator,
-    logger: Logger,
-  ) {
-    this.reservations = new EmailReservations(executor, ids, logger);
-  }
+    private readonly reservations: EmailReservations,
+  ) {}
 
   async handle(payload: CommandPayloads['ChangeCustomerEmail'], context: CommandContext): Promise<CommandResult> {
     const { customerId } = payload;

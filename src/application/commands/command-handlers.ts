@@ -6,15 +6,17 @@ import { ChangeCustomerEmailHandler } from './change-customer-email.handler';
 import type { CommandExecutor } from './command-executor';
 import type { CommandHandler } from './command.types';
 import { CreateOrderHandler } from './create-order.handler';
+import { EmailReservations } from './email-reservations';
 import { RegisterCustomerHandler } from './register-customer.handler';
 
 /** The catalogue of command handlers: one per command. */
 export const commandHandlers = (executor: CommandExecutor, ids: IdGenerator, logger: Logger): CommandHandler[] => {
   const { customer, product, order } = aggregates;
+  const reservations = new EmailReservations(executor, ids, logger);
   const handlers = [
-    new RegisterCustomerHandler(executor, ids, logger),
+    new RegisterCustomerHandler(executor, reservations),
     new AggregateCommandHandler('RenameCustomer', executor, customer, (p) => p.customerId, (p) => ({ type: 'RenameCustomer' as const, ...p })),
-    new ChangeCustomerEmailHandler(executor, ids, logger),
+    new ChangeCustomerEmailHandler(executor, reservations),
     new AggregateCommandHandler('AddProduct', executor, product, (p) => p.productId, (p) => ({ type: 'AddProduct' as const, ...p })),
     new AggregateCommandHandler('RenameProduct', executor, product, (p) => p.productId, (p) => ({ type: 'RenameProduct' as const, ...p })),
     new AggregateCommandHandler('ChangeProductPrice', executor, product, (p) => p.productId, (p) => ({ type: 'ChangeProductPrice' as const, ...p })),

@@ -1,22 +1,16 @@
 import { assertEmail } from '../../domain';
-import type { IdGenerator, Logger } from '../ports';
 import { aggregates } from './aggregates';
 import type { CommandExecutor } from './command-executor';
 import type { CommandContext, CommandHandler, CommandPayloads, CommandResult } from './command.types';
-import { EmailReservations, refuseBeforeReserving } from './email-reservations';
+import { refuseBeforeReserving, type EmailReservations } from './email-reservations';
 
 /** Reserves the email (its own stream, "no stream" expected), then registers; undoes the reservation if registering fails. */
 export class RegisterCustomerHandler implements CommandHandler<'RegisterCustomer'> {
   readonly type = 'RegisterCustomer';
-  private readonly reservations: EmailReservations;
-
   constructor(
     private readonly executor: CommandExecutor,
-    ids: IdGenerator,
-    logger: Logger,
-  ) {
-    this.reservations = new EmailReservations(executor, ids, logger);
-  }
+    private readonly reservations: EmailReservations,
+  ) {}
 
   async handle(payload: CommandPayloads['RegisterCustomer'], context: CommandContext): Promise<CommandResult> {
     const { customerId } = payload;
