@@ -1,8 +1,11 @@
 // Domain events as a subscription delivers them (RecordedEvent), for pure projection tests and folds.
 import type { RecordedEvent } from '../../src/application/ports';
+import type { Projection } from '../../src/application/projections/projection';
 import type { ServiceEvent } from '../../src/domain';
 
 export const OCCURRED_AT = '2024-05-01T10:15:00.000Z';
+/** When a later event happened (the next day): what a document's updatedAt becomes after it. */
+export const LATER = '2024-05-02T08:00:00.000Z';
 
 export interface RecordedFields {
   readonly position?: number | string;
@@ -34,6 +37,23 @@ export const recorded = <E extends ServiceEvent>(event: E, fields: RecordedField
     metadata: { correlationId: 'corr', causationId: 'cause', actor: 'test', occurredAt: fields.occurredAt ?? OCCURRED_AT },
     storedSchemaVersion: 1,
   }) as RecordedEvent<E>;
+
+/** `event` as read back from the log, happened at LATER (the other fields as `recorded` gives them). */
+export const recordedLater = <E extends ServiceEvent>(event: E, fields: Omit<RecordedFields, 'occurredAt'> = {}): RecordedEvent<E> =>
+  recorded(event, { ...fields, occurredAt: LATER });
+
+/**
+ * One test per event, named "ignores <type>": the projection gives it no document id and no fan-out (where
+ * it has fan-outs), and its evolve returns `doc` itself.
+ */
+export const itIgnores = <D>(projection: Projection<D, unknown>, doc: D, events: readonly ServiceEvent[]): void => {
+  it.each(events)('ignores $type', (event) => {
+    const recordedEvent = recorded(event);
+    expect(projection.documentId(recordedEvent)).toBeNull();
+    if (projection.fanOut) expect(projection.fanOut(recordedEvent)).toBeNull();
+    expect(projection.evolve(doc, recordedEvent, null)).toBe(doc);
+  });
+};
 
 /** A log: positions 1, 2, … in the given order and revisions counted per stream. */
 export const recordedLog = (events: readonly ServiceEvent[], occurredAt: string = OCCURRED_AT): RecordedEvent[] => {

@@ -16,9 +16,7 @@ import {
   productRenamed,
   emailReserved,
 } from '../../support/domain-fixtures';
-import { OCCURRED_AT, recorded } from '../../support/recorded-events';
-
-const LATER = '2024-05-02T08:00:00.000Z';
+import { itIgnores, LATER, OCCURRED_AT, recorded, recordedLater } from '../../support/recorded-events';
 
 const product = (fields: Partial<ProductCatalogDocument> = {}): ProductCatalogDocument => ({
   productId: PRODUCT_ID,
@@ -49,7 +47,7 @@ describe('product catalog projection', () => {
 
   describe('ProductRenamed', () => {
     it('changes the name', () => {
-      const event = recorded(productRenamed('Widget Pro'), { occurredAt: LATER });
+      const event = recordedLater(productRenamed('Widget Pro'));
       expect(projection.documentId(event)).toBe(PRODUCT_ID);
       expect(evolve(product(), event)).toEqual(product({ name: 'Widget Pro', updatedAt: LATER }));
     });
@@ -61,16 +59,11 @@ describe('product catalog projection', () => {
 
   describe('ProductPriceChanged', () => {
     it('changes the price', () => {
-      const event = recorded(productPriceChanged(eur(999)), { occurredAt: LATER });
+      const event = recordedLater(productPriceChanged(eur(999)));
       expect(projection.documentId(event)).toBe(PRODUCT_ID);
       expect(evolve(product(), event)).toEqual(product({ price: eur(999), updatedAt: LATER }));
     });
   });
 
-  it.each([customerRegistered(), emailReserved(), orderCreated(), itemAdded(), orderPaid()])('ignores $type', (event) => {
-    const recordedEvent = recorded(event);
-    expect(projection.documentId(recordedEvent)).toBeNull();
-    const doc = product();
-    expect(evolve(doc, recordedEvent)).toBe(doc);
-  });
+  itIgnores(projection, product(), [customerRegistered(), emailReserved(), orderCreated(), itemAdded(), orderPaid()]);
 });
