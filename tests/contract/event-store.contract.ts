@@ -27,6 +27,7 @@ import {
   type MatrixEventName,
 } from '../support/new-events';
 import { itemAdded, orderCreated } from '../support/domain-fixtures';
+import { rejectionOf } from '../support/rejection';
 
 export interface EventStoreUnderTest {
   readonly store: EventStore;
@@ -41,15 +42,6 @@ const MESSAGE_TIMEOUT_MS = 5_000;
 const idsOf = (events: readonly { readonly eventId: string }[]): string[] => events.map((event) => event.eventId);
 
 /** The rejection of `promise` (fails the test when it resolves). */
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail, but it succeeded');
-};
-
 const expectConflict = async (promise: Promise<unknown>, streamId: string, expected: ExpectedRevision, actualRevision: number): Promise<void> => {
   const error = await rejectionOf(promise);
   expect(error).toBeInstanceOf(ConcurrencyError);

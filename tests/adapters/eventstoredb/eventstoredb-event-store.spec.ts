@@ -7,15 +7,7 @@ import { eventually } from '../../support/eventually';
 import { orderEvent, orderEvents, orderStream, testMetadata } from '../../support/new-events';
 import { FakeEventStoreDb, rawGrpcError } from './fake-eventstoredb';
 import { harness, type Harness } from './support';
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
+import { rejectionOf } from '../../support/rejection';
 
 describe('EventStoreDB event store over a client double', () => {
   let h: Harness;

@@ -8,6 +8,7 @@ import { StoreUnavailable, type Subscription } from '../../../src/application/po
 import { within } from '../../support/eventually';
 import { orderEvent, orderStream } from '../../support/new-events';
 import { codec, recordingLogger } from './support';
+import { rejectionOf } from '../../support/rejection';
 
 const TIMEOUT_MS = 400;
 
@@ -19,15 +20,6 @@ const closeServer = (server: Server, sockets: Set<Socket>): Promise<void> =>
     for (const socket of sockets) socket.destroy();
     server.close(() => resolve());
   });
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('the real client against a server that is not there or never answers', () => {
   it('a closed port: append, read and head fail with StoreUnavailable (gRPC UNAVAILABLE, or our timeout)', async () => {
