@@ -45,8 +45,10 @@ export async function* batched<T>(
     if (first.done) return;
     const batch = [first.value];
     let done = false;
+    // One tick per batch: what resolves before it (in microtasks) was already buffered; then the batch ends.
+    const tick = immediate();
     while (batch.length < options.maxSize && !options.endsBatch?.(batch.at(-1) as T)) {
-      const result = await Promise.race([next(), immediate()]);
+      const result = await Promise.race([next(), tick]);
       if (result === IMMEDIATE) break;
       pending = null;
       if (result.done) {
