@@ -22,7 +22,7 @@ interface Worker {
 }
 
 const startWorker = async (): Promise<Worker> => {
-  const child = spawn(process.execPath, ['--require', join(SUPPORT, 'swc-register.cjs'), join(SUPPORT, 'crash-worker.ts')], {
+  const child = spawn(process.execPath, ['--require', join(__dirname, '..', '..', 'support', 'swc-register.cjs'), join(SUPPORT, 'crash-worker.ts')], {
     env: { ...process.env, TEST_DATABASE_URL: testDatabaseUrl(), CRASH_SCHEMA: schema, CRASH_OWNER: 'crash-worker' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

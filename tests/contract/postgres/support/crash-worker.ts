@@ -1,7 +1,7 @@
 // The projection worker as its own process, for the crash test: the Application on the PostgreSQL stores
 // with every projection running catch-up, started under a fixed owner (a restarted worker takes its
 // leases back at once). Prints "ready" once started; SIGTERM stops it gracefully, SIGKILL is the test.
-// Run: node --require ./tests/contract/postgres/support/swc-register.cjs tests/contract/postgres/support/crash-worker.ts
+// Run: node --require ./tests/support/swc-register.cjs tests/contract/postgres/support/crash-worker.ts
 import type { Logger } from '../../../../src/application/ports';
 import { openPostgresApp } from './postgres-application';
 
