@@ -2,6 +2,7 @@ import { Application } from '../../src/application/application';
 import { createPinoLogger } from '../../src/adapters/runtime/pino-logger';
 import { loadConfig } from '../../src/main/config';
 import { createContainer } from '../../src/main/container';
+import { createService } from '../../src/main/service';
 import { TOKENS } from '../../src/main/tokens';
 
 describe('composition root', () => {
@@ -21,5 +22,9 @@ describe('composition root', () => {
     const config = loadConfig({ EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     const container = createContainer(config, { pino: createPinoLogger('silent') });
     await expect(container.getAsync(TOKENS.Application)).rejects.toThrow();
+  });
+
+  it.each(['api', 'worker'] as const)('refuses to run the %s process alone on the in-memory event store', async (mode) => {
+    await expect(createService(loadConfig({}), mode, { pino: createPinoLogger('silent') })).rejects.toThrow(/EVENT_STORE=memory keeps events inside one process/);
   });
 });
