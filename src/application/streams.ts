@@ -10,4 +10,3 @@ export const streams = {
 /** Streams that projections read. Reservation streams are write-side only. */
 export const PROJECTED_STREAM_PREFIXES: readonly string[] = ['order-', 'customer-', 'product-'];
 
-export const idOfStream = (streamId: string): string => streamId.slice(streamId.indexOf('-') + 1);

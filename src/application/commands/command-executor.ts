@@ -1,4 +1,4 @@
-import type { ServiceEvent } from '../../domain';
+import { fold, type ServiceEvent } from '../../domain';
 import {
   ConcurrencyError,
   type Clock,
@@ -69,7 +69,7 @@ export class CommandExecutor {
     // events the snapshot covers must still find them, or it would append them a second time.
     const recent = await this.eventStore.readStream(streamId, { fromRevision: usable ? Math.max(0, usable.revision + 1 - this.options.snapshotEvery) : 0 });
     const events = usable ? recent.filter((e) => e.revision > usable.revision) : recent;
-    const state = events.reduce((s, e) => decider.evolve(s, e as unknown as E), usable ? (usable.state as S) : decider.initialState);
+    const state = fold(decider, usable ? (usable.state as S) : decider.initialState, events as unknown as readonly E[]);
     const last = recent.at(-1);
     return {
       streamId,
@@ -143,7 +143,7 @@ export class CommandExecutor {
   private async maybeSnapshot<C, E extends ServiceEvent, S>(aggregate: Aggregate<C, E, S>, loaded: Loaded<S>, decided: readonly E[], revision: number) {
     const every = this.options.snapshotEvery;
     if (every <= 0 || Math.floor((loaded.revision + 1) / every) === Math.floor((revision + 1) / every)) return;
-    const state = decided.reduce(aggregate.decider.evolve, loaded.state);
+    const state = fold(aggregate.decider, loaded.state, decided);
     try {
       await this.snapshots.save({ streamId: loaded.streamId, revision, stateVersion: aggregate.decider.stateVersion, state });
     } catch (error) {

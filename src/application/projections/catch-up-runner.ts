@@ -20,7 +20,7 @@ import {
 import { PROJECTED_STREAM_PREFIXES } from '../streams';
 import { backoffDelay, sleepUnless } from '../shared/timing';
 import { batched, SubscriptionIdle } from './batching';
-import { ProjectionApplier, type Target } from './projection-applier';
+import { collectionsOfTarget, ProjectionApplier, type Target } from './projection-applier';
 import type { ProjectionProgress } from './projection-progress';
 import type { AnyProjection } from './projection';
 
@@ -371,9 +371,8 @@ export class CatchUpProjectionRunner {
         collection: rebuildCopyOf(live.collection),
         referenceCollection: live.referenceCollection ? rebuildCopyOf(live.referenceCollection) : null,
       };
-      const collectionsOf = (t: Target) => [t.collection, ...(t.referenceCollection ? [t.referenceCollection] : [])];
       const checkpointName = `${this.name}__rebuild`;
-      await this.deps.readModels.resetCollections(collectionsOf(copy));
+      await this.deps.readModels.resetCollections(collectionsOfTarget(copy));
       // The rebuild sees every event again: what still fails is parked again.
       await this.forgetParked();
       // A fresh copy starts from the beginning, whatever an earlier, interrupted rebuild left behind.
@@ -381,11 +380,11 @@ export class CatchUpProjectionRunner {
       if ((await this.consume(pass, true)) !== 'caught-up') throw new Error('rebuild interrupted before it caught up; the live read model is unchanged');
       if (pass.checkpoint === null) {
         // Nothing in the log: the rebuilt read model is empty.
-        await this.deps.readModels.resetCollections(collectionsOf(live));
+        await this.deps.readModels.resetCollections(collectionsOfTarget(live));
         for (const waiter of waiters) waiter.resolve();
         return;
       }
-      const moves = collectionsOf(copy).map((from, i) => ({ from, to: collectionsOf(live)[i] as string }));
+      const moves = collectionsOfTarget(copy).map((from, i) => ({ from, to: collectionsOfTarget(live)[i] as string }));
       await this.deps.readModels.promoteCollections(moves, { from: checkpointName, to: this.name });
       this.live.checkpoint = pass.checkpoint;
       this.deps.progress.advanced(this.name);

@@ -14,6 +14,10 @@ export interface Target {
   readonly referenceCollection: string | null;
 }
 
+/** The collections a target writes: its main collection and, when the projection has one, its reference collection. */
+export const collectionsOfTarget = (target: Target): string[] =>
+  target.referenceCollection ? [target.collection, target.referenceCollection] : [target.collection];
+
 export interface ApplyFailure {
   readonly event: RecordedEvent;
   readonly error: Error;

@@ -1,4 +1,4 @@
-import { orderDecider, type OrderEvent } from '../../domain';
+import { fold, orderDecider, type OrderEvent } from '../../domain';
 import { ValidationFailed, type EventStore } from '../ports';
 import { streams } from '../streams';
 import type { QueryHandler, QueryParams, QueryResults } from './query.types';
@@ -42,7 +42,7 @@ export class GetOrderStateHandler implements QueryHandler<'GetOrderState'> {
     const included = after < 0 ? events : events.slice(0, after);
     // A revision the stream has not reached, or a time before the order existed, has no state.
     if (included.length === 0 || (revision !== undefined && (included.at(-1) as { revision: number }).revision < revision)) return null;
-    const state = included.reduce((s, e) => orderDecider.evolve(s, e as unknown as OrderEvent), orderDecider.initialState);
+    const state = fold(orderDecider, orderDecider.initialState, included as unknown as readonly OrderEvent[]);
     return { revision: (included.at(-1) as { revision: number }).revision, state };
   }
 }
