@@ -258,6 +258,19 @@ export class PostgresReadModelStore implements ReadModelStore {
     const names = moves.flatMap(({ from, to }) => [from, to]);
     if (new Set(names).size !== names.length) throw new RangeError('promoteCollections: every collection may appear in one move only');
     if (checkpoint.from === checkpoint.to) throw new RangeError('promoteCollections: checkpoint.from and checkpoint.to must differ');
+    // The copies get their target's indexes first, several at once (each CREATE INDEX on a connection of its
+    // own; they share the table lock), under names of the copy: the live tables keep serving meanwhile.
+    await Promise.all(
+      moves.flatMap(({ from, to }) =>
+        this.indexesOf(to).map(async ({ key, columns }) => {
+          try {
+            await this.pool.query(`CREATE INDEX IF NOT EXISTS ${indexName(from, key)} ON ${this.table(from)} ${columns}`);
+          } catch (error) {
+            if (sqlState(error) !== UNDEFINED_TABLE) throw storeError(error);
+          }
+        }),
+      ),
+    );
     await this.transaction(async (client, created) => {
       await this.lockDdl(client);
       for (const { from, to } of moves) {
@@ -265,7 +278,11 @@ export class PostgresReadModelStore implements ReadModelStore {
         this.known.delete(to);
         this.known.delete(from);
         if (!(await this.exists(client, from))) continue;
-        await this.createIndexes(client, to, from);
+        for (const { key, columns } of this.indexesOf(to)) {
+          // Built above; IF NOT EXISTS covers a copy that appeared since.
+          await client.query(`CREATE INDEX IF NOT EXISTS ${indexName(from, key)} ON ${this.table(from)} ${columns}`);
+          await client.query(`ALTER INDEX ${this.schema}.${indexName(from, key)} RENAME TO ${indexName(to, key)}`);
+        }
         await client.query(`ALTER TABLE ${this.table(from)} RENAME CONSTRAINT ${quoteIdent(primaryKeyName(from))} TO ${quoteIdent(primaryKeyName(to))}`);
         await client.query(`ALTER TABLE ${this.table(from)} RENAME TO ${quoteIdent(tableName(to))}`);
         created.add(to);
@@ -494,20 +511,27 @@ export class PostgresReadModelStore implements ReadModelStore {
          CONSTRAINT ${quoteIdent(primaryKeyName(collection))} PRIMARY KEY (id)
        )`,
     );
-    if (liveCollectionOf(collection) === collection) await this.createIndexes(client, collection, collection);
+    if (liveCollectionOf(collection) === collection) await this.createIndexes(client, collection);
     created.add(collection);
   }
 
-  /** The indexes `collection` needs, built on the table of `on` (itself, or the copy about to replace it). */
-  private async createIndexes(client: PoolClient, collection: string, on: string): Promise<void> {
-    const table = this.table(on);
-    const index = (key: string) => quoteIdent(`rmi_${createHash('sha256').update(`${tableName(collection)}\u0000${key}`).digest('hex').slice(0, 24)}`);
-    if (this.textFieldsOf(collection)) await client.query(`CREATE INDEX IF NOT EXISTS ${index('words')} ON ${table} USING gin (words)`);
+  /** Creates the indexes (and text index) of `collection`'s definition on its table. */
+  private async createIndexes(client: PoolClient, collection: string): Promise<void> {
+    for (const { key, columns } of this.indexesOf(collection)) {
+      await client.query(`CREATE INDEX IF NOT EXISTS ${indexName(collection, key)} ON ${this.table(collection)} ${columns}`);
+    }
+  }
+
+  /** The indexes `collection` needs (a rebuild copy: those of its live collection): a name key and the column list. */
+  private indexesOf(collection: string): { key: string; columns: string }[] {
+    const indexes: { key: string; columns: string }[] = [];
+    if (this.textFieldsOf(collection)) indexes.push({ key: 'words', columns: 'USING gin (words)' });
     const definition = this.definitions.get(collection) ?? this.definitions.get(liveCollectionOf(collection));
     for (const fields of definition?.indexes ?? []) {
       const keys = fields.flatMap((field) => (field === 'id' ? ['id'] : this.keyExpressions(`(data -> ${literal(field)})`)));
-      await client.query(`CREATE INDEX IF NOT EXISTS ${index(fields.join('\u0000'))} ON ${table} (${[...keys, ...(fields.includes('id') ? [] : ['id'])].join(', ')})`);
+      indexes.push({ key: fields.join('\u0000'), columns: `(${[...keys, ...(fields.includes('id') ? [] : ['id'])].join(', ')})` });
     }
+    return indexes;
   }
 
   private async knownToExist(client: PoolClient, collection: string, created: ReadonlySet<string>): Promise<boolean> {
@@ -548,6 +572,10 @@ export class PostgresReadModelStore implements ReadModelStore {
     return this.textFields.get(collection) ?? this.textFields.get(liveCollectionOf(collection)) ?? null;
   }
 }
+
+/** An index of a collection's table, by its key (the indexed fields); unique in the schema, as PostgreSQL requires. */
+const indexName = (collection: string, key: string): string =>
+  quoteIdent(`rmi_${createHash('sha256').update(`${tableName(collection)}\u0000${key}`).digest('hex').slice(0, 24)}`);
 
 /** The primary key of a collection's table (named, so a promoted copy can take its live collection's name). */
 const primaryKeyName = (collection: string): string => `rmpk_${createHash('sha256').update(tableName(collection)).digest('hex').slice(0, 24)}`;

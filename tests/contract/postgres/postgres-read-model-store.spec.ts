@@ -67,12 +67,12 @@ describe('PostgreSQL read side, beyond the contracts', () => {
     expect(plan).not.toContain('"Node Type":"Sort"');
   });
 
-  it('a rebuild copy is loaded without secondary indexes, which it gets at promotion, again and again', async () => {
+  it('a rebuild copy is loaded without secondary indexes, which it gets when promoted, again and again', async () => {
     const live = uniqueName('live');
     const copy = rebuildCopyOf(live);
     const { readModels } = await open([{ collection: live, indexes: [['status']], textFields: [{ field: 'name', weight: 1 }] }]);
     await readModels.commit([{ kind: 'put', collection: live, id: 'a', data: { status: 'old', name: 'Old Lamp' }, position: '1' }], null);
-    const liveIndexes = (await indexesOf(tableName(live))).map((row) => row.indexname);
+    const liveIndexes = await indexesOf(tableName(live));
     expect(liveIndexes).toHaveLength(3); // primary key, status, search words
 
     for (let round = 1; round <= 2; round++) {
@@ -83,7 +83,8 @@ describe('PostgreSQL read side, beyond the contracts', () => {
 
       await readModels.promoteCollections([{ from: copy, to: live }], { from: `${live}__rebuild`, to: live });
 
-      expect((await indexesOf(tableName(live))).map((row) => row.indexname)).toEqual(liveIndexes);
+      // Built on the copy before the swap, then renamed: the same names and definitions as the live table had.
+      expect(await indexesOf(tableName(live))).toEqual(liveIndexes);
       expect(await indexesOf(tableName(copy))).toEqual([]);
       expect((await readModels.find(live, { where: { status: `new${round}` }, orderBy: { fields: ['id'], direction: 'asc' }, limit: 5 })).map((doc) => doc.id)).toEqual(['b']);
       expect((await readModels.search(live, 'brass', 10)).map((doc) => doc.id)).toEqual(['b']);
