@@ -7,13 +7,14 @@ import { Pool } from 'pg';
 import { createPostgresEventStore, createPostgresReadStore } from '../src/adapters/postgres';
 import { MemoryCheckpointStore } from '../src/adapters/memory/memory-checkpoint-store';
 import { MemoryParkedEventStore } from '../src/adapters/memory/memory-parked-event-store';
-import { noMetrics, rebuildCopyOf, silentLogger, type DocumentWrite, type EventStore, type NewEvent, type ReadModelStore } from '../src/application/ports';
+import { noMetrics, rebuildCopyOf, silentLogger, type DocumentWrite, type EventStore, type NewEvent, type ReadModelStore, type RecordedEvent } from '../src/application/ports';
 import { CatchUpProjectionRunner } from '../src/application/projections/catch-up-runner';
 import { orderListProjection } from '../src/application/projections/order-list.projection';
 import { ProjectionProgress } from '../src/application/projections/projection-progress';
-import { collections } from '../src/application/projections/read-models';
+import { collections, type OrderListDocument } from '../src/application/projections/read-models';
 import { itemAdded, orderCreated, orderSubmitted } from '../tests/support/domain-fixtures';
 import { newEvent } from '../tests/support/new-events';
+import { PAGE_SIZE } from '../src/adapters/postgres/postgres-subscription';
 import { freshSchema, postgresOptions, sharedCodec, testDatabaseUrl } from '../tests/support/postgres';
 import { report, row, type BenchRow } from './support/results';
 
@@ -227,6 +228,84 @@ describe('PostgreSQL adapter vs raw SQL', () => {
       );
       rows.push(row('postgres rebuild commits (the store alone)', replay.adapter, 'documents/s', replay.raw, TARGET));
       expect(replay.adapter).toBeGreaterThan(0);
+
+      // The other share: reading and decoding the events the rebuild folds (a subscription from the start to
+      // caught-up, nothing applied), as documents per second of the rebuild it would allow — against the raw
+      // upsert, and against raw paged SELECTs of the same rows (no gap-safe horizon, no decoding).
+      const subscribe = async (): Promise<number> => {
+        const started = performance.now();
+        const subscription = eventStore.subscribeToAll({ from: null, streamPrefixes: ['order-'] });
+        let events = 0;
+        for await (const message of subscription) {
+          if (message.kind === 'caught-up') break;
+          if (message.kind === 'event') events++;
+        }
+        await subscription.close();
+        expect(events).toBe(ORDERS * 5);
+        return ORDERS / ((performance.now() - started) / 1000);
+      };
+      const rawSelect = async (): Promise<number> => {
+        const started = performance.now();
+        let events = 0;
+        for (let after = '0'; ; ) {
+          const { rows: page } = await pool.query<{ position: string }>(
+            `SELECT position, stream_id, revision, event_id, type, data, metadata FROM "${schema}".events
+              WHERE position > $1 AND stream_id LIKE 'order-%' ORDER BY position LIMIT ${PAGE_SIZE}`,
+            [after],
+          );
+          events += page.length;
+          if (page.length < PAGE_SIZE) break;
+          after = (page.at(-1) as { position: string }).position;
+        }
+        expect(events).toBe(ORDERS * 5);
+        return ORDERS / ((performance.now() - started) / 1000);
+      };
+      // The least a rebuild must do, in raw SQL: page through the same events, fold them with the projection's
+      // own evolve (no decoding, validation, guards or checkpoints), upsert the documents each page touched.
+      const rawRebuild = async (): Promise<number> => {
+        await pool.query(`TRUNCATE "${schema}".raw_documents`);
+        const started = performance.now();
+        const documents = new Map<string, { data: OrderListDocument; position: string }>();
+        for (let after = '0'; ; ) {
+          const { rows: page } = await pool.query<{ position: string; stream_id: string; revision: string; event_id: string; type: string; data: unknown; metadata: unknown }>(
+            `SELECT position, stream_id, revision, event_id, type, data, metadata FROM "${schema}".events
+              WHERE position > $1 AND stream_id LIKE 'order-%' ORDER BY position LIMIT 2000`,
+            [after],
+          );
+          const touched = new Set<string>();
+          for (const stored of page) {
+            const event = { type: stored.type, data: stored.data, metadata: stored.metadata, streamId: stored.stream_id, position: stored.position } as unknown as RecordedEvent;
+            const id = orderListProjection.documentId(event);
+            if (id === null) continue;
+            const data = orderListProjection.evolve(documents.get(id)?.data ?? null, event, null);
+            if (data === null) continue;
+            documents.set(id, { data, position: stored.position });
+            touched.add(id);
+          }
+          if (touched.size > 0) {
+            const puts = [...touched].map((id) => ({ id, ...(documents.get(id) as { data: OrderListDocument; position: string }) }));
+            await pool.query(
+              `INSERT INTO "${schema}".raw_documents (id, position, data) VALUES ${placeholders(puts.length, 3)}
+               ON CONFLICT (id) DO UPDATE SET position = EXCLUDED.position, data = EXCLUDED.data`,
+              puts.flatMap((put) => [put.id, put.position, JSON.stringify(put.data)]),
+            );
+          }
+          if (page.length < 2000) break;
+          after = (page.at(-1) as { position: string }).position;
+        }
+        expect(documents.size).toBe(ORDERS);
+        return ORDERS / ((performance.now() - started) / 1000);
+      };
+      const againstRawRebuild = await compare(rawRebuild, async () => {
+        const run = await rebuild();
+        return (await readModels.count(collections.orderList)) / run.seconds;
+      });
+      rows.push(row('postgres projection rebuild vs a raw rebuild (raw paged SELECTs, the same fold, raw upserts)', againstRawRebuild.adapter, 'documents/s', againstRawRebuild.raw));
+
+      const reading = await compare(() => rawUpsert(commits), subscribe);
+      rows.push(row('postgres rebuild reads (the events alone, nothing applied) vs the raw upsert', reading.adapter, 'documents/s', reading.raw));
+      const selecting = await compare(rawSelect, subscribe);
+      rows.push(row('postgres rebuild reads vs raw paged SELECTs of the same events', selecting.adapter, 'documents/s', selecting.raw));
     });
   });
 });
