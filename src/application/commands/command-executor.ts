@@ -110,7 +110,8 @@ export class CommandExecutor {
   /** A retried command finds its own events (the ids derived from its command id) in the stream: answer as the first run did. */
   private resultOfEarlierRun<S>(id: string, loaded: Loaded<S>, context: CommandContext): CommandResult | null {
     const events = loaded.recent;
-    const start = events.findIndex((e) => e.eventId === this.eventId(loaded.streamId, context, 0));
+    const first = this.eventId(loaded.streamId, context, 0);
+    const start = events.findIndex((e) => e.eventId === first);
     if (start < 0) return null;
     let last = events[start] as RecordedEvent;
     for (let i = 1; events[start + i]?.eventId === this.eventId(loaded.streamId, context, i); i++) {
