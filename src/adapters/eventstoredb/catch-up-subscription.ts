@@ -7,14 +7,13 @@ import {
   type Filter,
   type Position as EsdbPosition,
 } from '@eventstore/db-client';
-import type { Logger, SubscribeToAllOptions, Subscription, SubscriptionMessage } from '../../application/ports';
+import { loopIterator, type Logger, type SubscribeToAllOptions, type Subscription, type SubscriptionMessage } from '../../application/ports';
 import type { EventCodec, StreamOriginReader } from '../codec';
-import type { EventStoreDbConnection, OpenStream } from './connection';
-import { STORE_NAME, toStoreError } from './errors';
+import type { EventStoreDbConnection } from './connection';
+import { toStoreError } from './errors';
 import { toEsdbPosition, toPosition } from './positions';
 import { isServiceEvent, toStoredEvent } from './recorded-events';
-import { StopSignal } from './stop-signal';
-import { withTimeout } from './timeout';
+import { ServerSubscription } from './server-subscription';
 
 export interface CatchUpDependencies {
   readonly connection: EventStoreDbConnection;
@@ -63,17 +62,14 @@ const isMarker = (item: unknown): item is Marker => typeof item === 'object' && 
  * every event received before it, and a runner that stores it after handling its batch stores a
  * position whose events are all applied.
  */
-export class EventStoreDbCatchUpSubscription implements Subscription, OpenStream {
-  private readonly stop = new StopSignal();
-  private readonly source: AllStreamSubscription | null = null;
+export class EventStoreDbCatchUpSubscription extends ServerSubscription<AllStreamSubscription> implements Subscription {
   private readonly messages: AsyncGenerator<SubscriptionMessage, void, undefined>;
-  private forget: () => void = () => {};
-  private released = false;
 
   constructor(
     private readonly deps: CatchUpDependencies,
     options: SubscribeToAllOptions,
   ) {
+    super(deps.connection, deps.logger, '$all');
     try {
       const client = deps.connection.client;
       const source = client.subscribeToAll({
@@ -92,23 +88,8 @@ export class EventStoreDbCatchUpSubscription implements Subscription, OpenStream
     this.messages = this.run();
   }
 
-  // Several for-await loops may take turns; leaving one (break) does not end the subscription: close() does.
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
-    return {
-      next: () => this.messages.next(),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    };
-  }
-
-  /** Ends a pending iteration and every later one, then cancels the server-side subscription. */
-  async close(): Promise<void> {
-    this.stop.stop(null);
-    await this.release();
-  }
-
-  interrupt(error: Error | null): void {
-    this.stop.stop(error);
-    void this.release();
+    return loopIterator(this.messages);
   }
 
   private async *run(): AsyncGenerator<SubscriptionMessage, void, undefined> {
@@ -141,27 +122,6 @@ export class EventStoreDbCatchUpSubscription implements Subscription, OpenStream
     }
   }
 
-  /** Finishes the iteration as the stop says: plainly after close(), with the error after a failure. */
-  private end(): void {
-    const error = this.stop.state?.error;
-    if (error) throw error;
-  }
-
-  private async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.forget();
-    const source = this.source;
-    if (!source) return;
-    try {
-      // Breaking out of the iteration does not cancel the gRPC call; unsubscribe() does.
-      await withTimeout(source.unsubscribe(), this.deps.connection.timeoutMs, 'unsubscribe from $all');
-    } catch (error) {
-      this.deps.logger.debug({ store: STORE_NAME, err: error }, 'unsubscribe from $all failed');
-    } finally {
-      source.destroy();
-    }
-  }
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from '@eventstore/db-client';
 import {
   NotFound,
+  loopIterator,
   type Logger,
   type NackAction,
   type ParkedMessage,
@@ -24,12 +25,12 @@ import {
   type PersistentSubscriptions,
 } from '../../application/ports';
 import type { EventCodec } from '../codec';
-import type { EventStoreDbConnection, OpenStream } from './connection';
+import type { EventStoreDbConnection } from './connection';
 import { isPersistentSubscriptionExists, isPersistentSubscriptionMissing, isStreamNotFound, STORE_NAME, toStoreError } from './errors';
 import type { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { toRevision } from './positions';
 import { isServiceEvent, positionOfEvent, toStoredEvent, type EsdbEvent } from './recorded-events';
-import { StopSignal } from './stop-signal';
+import { ServerSubscription } from './server-subscription';
 import { withTimeout } from './timeout';
 
 /**
@@ -157,22 +158,19 @@ export class EventStoreDbPersistentSubscriptions implements PersistentSubscripti
  * parked); ack / nack take a delivery exactly as it was yielded. Leaving a for-await loop does not
  * disconnect (as with the client): close() does, and the server then retries what was not acked.
  */
-export class EventStoreDbPersistentConsumer implements PersistentSubscription, OpenStream {
-  private readonly stop = new StopSignal();
-  private readonly source: PersistentSubscriptionToAll | null = null;
+export class EventStoreDbPersistentConsumer extends ServerSubscription<PersistentSubscriptionToAll> implements PersistentSubscription {
   private readonly resolvedOf = new WeakMap<PersistentDelivery, PersistentSubscriptionToAllResolvedEvent>();
   private readonly messages: AsyncGenerator<PersistentDelivery, void, undefined>;
-  private forget: () => void = () => {};
-  private released = false;
 
   constructor(
-    private readonly connection: EventStoreDbConnection,
+    connection: EventStoreDbConnection,
     private readonly store: EventStoreDbEventStore,
     private readonly codec: EventCodec,
-    private readonly logger: Logger,
+    logger: Logger,
     readonly group: string,
     bufferSize: number,
   ) {
+    super(connection, logger, group);
     try {
       const client = connection.client;
       const source = client.subscribeToPersistentSubscriptionToAll(group, { bufferSize });
@@ -186,10 +184,7 @@ export class EventStoreDbPersistentConsumer implements PersistentSubscription, O
   }
 
   [Symbol.asyncIterator](): AsyncIterator<PersistentDelivery> {
-    return {
-      next: () => this.messages.next(),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    };
+    return loopIterator(this.messages);
   }
 
   async ack(delivery: PersistentDelivery): Promise<void> {
@@ -205,16 +200,6 @@ export class EventStoreDbPersistentConsumer implements PersistentSubscription, O
     if (!resolved || !this.source || this.stop.state) return;
     const source = this.source;
     await this.settle(`nack (${action}) on ${this.group}`, () => source.nack(persistentAction, reason, resolved));
-  }
-
-  async close(): Promise<void> {
-    this.stop.stop(null);
-    await this.release();
-  }
-
-  interrupt(error: Error | null): void {
-    this.stop.stop(error);
-    void this.release();
   }
 
   private async *run(): AsyncGenerator<PersistentDelivery, void, undefined> {
@@ -267,28 +252,9 @@ export class EventStoreDbPersistentConsumer implements PersistentSubscription, O
     }
   }
 
-  private end(): void {
-    const error = this.stop.state?.error;
-    if (error) throw error;
-  }
-
   private toError(error: unknown): Error {
     if (isPersistentSubscriptionMissing(error)) return new NotFound('persistent subscription group', this.group);
     return toStoreError(error, `persistent subscription ${this.group}`) as Error;
   }
 
-  private async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.forget();
-    const source = this.source;
-    if (!source) return;
-    try {
-      await withTimeout(source.unsubscribe(), this.connection.timeoutMs, `unsubscribe from ${this.group}`);
-    } catch (error) {
-      this.logger.debug({ store: STORE_NAME, group: this.group, err: error }, 'unsubscribe from persistent subscription failed');
-    } finally {
-      source.destroy();
-    }
-  }
 }

@@ -1,15 +1,16 @@
-import type {
-  AppendResult,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  Position,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-  Subscription,
-  SubscriptionMessage,
+import {
+  loopIterator,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+  type SubscriptionMessage,
 } from '../../application/ports';
 import { EventCodec, type StoredEvent, type StreamOriginReader } from '../codec';
 import { EventLog, positionAt, streamFilter, type LogEventInput } from './event-log';
@@ -135,12 +136,8 @@ class CatchUpSubscription implements Subscription {
     this.messages = this.run();
   }
 
-  // Several for-await loops may take turns; leaving one (break) does not end the subscription: close() does.
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
-    return {
-      next: () => this.messages.next(),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    };
+    return loopIterator(this.messages);
   }
 
   async close(): Promise<void> {

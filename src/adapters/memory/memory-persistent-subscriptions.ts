@@ -1,4 +1,5 @@
 import {
+  loopIterator,
   NotFound,
   type NackAction,
   type ParkedMessage,
@@ -293,12 +294,8 @@ class Consumer implements PersistentSubscription {
     this.messages = this.run();
   }
 
-  // Leaving a for-await loop does not disconnect (as with the real client): close() does.
   [Symbol.asyncIterator](): AsyncIterator<PersistentDelivery> {
-    return {
-      next: () => this.messages.next(),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    };
+    return loopIterator(this.messages);
   }
 
   room(): number {

@@ -1,5 +1,5 @@
 import { Client, type Pool } from 'pg';
-import type { Logger, Subscription, SubscriptionMessage } from '../../application/ports';
+import { loopIterator, type Logger, type Subscription, type SubscriptionMessage } from '../../application/ports';
 import type { DecodeOutcome, StoredEvent } from '../codec';
 import { quoteIdent, type ConnectionSettings } from './postgres-connection';
 
@@ -230,12 +230,8 @@ export class PostgresCatchUpSubscription implements Subscription {
     this.messages = this.run();
   }
 
-  // Several for-await loops may take turns; leaving one (break) does not end the subscription: close() does.
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
-    return {
-      next: () => this.messages.next(),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    };
+    return loopIterator(this.messages);
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,15 @@ export interface Subscription extends AsyncIterable<SubscriptionMessage> {
   close(): Promise<void>;
 }
 
+/**
+ * The iterator a subscription gives each for-await loop: loops may take turns on one subscription, and
+ * leaving a loop (break) does not end it — close() does. Every adapter's subscriptions iterate this way.
+ */
+export const loopIterator = <T>(messages: AsyncIterator<T>): AsyncIterator<T> => ({
+  next: () => messages.next(),
+  return: () => Promise.resolve({ done: true, value: undefined }),
+});
+
 export interface SubscribeToAllOptions {
   /** Exclusive start position; null = from the beginning of the log. */
   readonly from: Position | null;
