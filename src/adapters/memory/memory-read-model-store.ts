@@ -1,8 +1,12 @@
 import {
+  assertFindQuery,
+  assertLimit,
+  assertPromotion,
   comparePositions,
   liveCollectionOf,
   parsePosition,
   type CheckpointWrite,
+  type CollectionMove,
   type DocumentWrite,
   type FindQuery,
   type Position,
@@ -84,10 +88,6 @@ const inRange = (value: unknown, range: NonNullable<FindQuery['range']>): boolea
   return (typeof value === 'string' || typeof value === 'number') && within(range.gte, 1) && within(range.lte, -1);
 };
 
-const checkLimit = (limit: number) => {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-};
-
 /** The writes of one commit, staged over the committed collections until all of them succeeded. */
 class Staging {
   private readonly changes = new Map<string, Map<string, MemoryEntry | null>>();
@@ -155,11 +155,7 @@ export class MemoryReadModelStore implements ReadModelStore {
 
   async find<D>(collection: string, query: FindQuery): Promise<StoredDocument<D>[]> {
     const { where = {}, range, orderBy, after, limit } = query;
-    checkLimit(limit);
-    if (orderBy.fields.at(-1) !== 'id') throw new RangeError('orderBy.fields must end with "id" so the order is total');
-    if (after !== undefined && after.length !== orderBy.fields.length) {
-      throw new RangeError(`after has ${after.length} values for ${orderBy.fields.length} orderBy fields`);
-    }
+    assertFindQuery(query);
     const keyOf = (entry: MemoryEntry) => orderBy.fields.map((field) => (field === 'id' ? entry.id : entry.data[field]));
     const sign = orderBy.direction === 'asc' ? 1 : -1;
     const matching: { entry: MemoryEntry; key: unknown[] }[] = [];
@@ -175,7 +171,7 @@ export class MemoryReadModelStore implements ReadModelStore {
   }
 
   async search<D>(collection: string, text: string, limit: number): Promise<StoredDocument<D>[]> {
-    checkLimit(limit);
+    assertLimit(limit);
     const words = wordsOf(text);
     if (words.length === 0) return [];
     const hits: { entry: MemoryEntry; score: number }[] = [];
@@ -204,13 +200,8 @@ export class MemoryReadModelStore implements ReadModelStore {
     for (const collection of collections) this.documents.collections.set(collection, new Map());
   }
 
-  async promoteCollections(
-    moves: readonly { readonly from: string; readonly to: string }[],
-    checkpoint: { readonly from: string; readonly to: string },
-  ): Promise<void> {
-    const names = moves.flatMap(({ from, to }) => [from, to]);
-    if (new Set(names).size !== names.length) throw new RangeError('promoteCollections: every collection may appear in one move only');
-    if (checkpoint.from === checkpoint.to) throw new RangeError('promoteCollections: checkpoint.from and checkpoint.to must differ');
+  async promoteCollections(moves: readonly CollectionMove[], checkpoint: CollectionMove): Promise<void> {
+    assertPromotion(moves, checkpoint);
     const { collections, checkpoints } = this.documents;
     // The target may have other text fields than the copy: re-derive its search words.
     const promoted = moves.map(({ from, to }) => {

@@ -1,5 +1,5 @@
 import type { Document, Filter } from 'mongodb';
-import type { FindQuery, Scalar } from '../../application/ports';
+import { assertFindQuery, type FindQuery, type Scalar } from '../../application/ports';
 import { allOf, assertFieldName, assertScalar, dataPath, HIDDEN_FIELDS, type ReadModelRecord } from './mongo-documents';
 
 export interface MongoFind {
@@ -7,10 +7,6 @@ export interface MongoFind {
   readonly sort: Record<string, 1 | -1>;
   readonly limit: number;
 }
-
-export const checkLimit = (limit: number): void => {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-};
 
 /** In orderBy, "id" is the document id; every other name is a field of the data. */
 const sortPath = (field: string): string => (field === 'id' ? '_id' : dataPath(assertFieldName(field, 'orderBy field')));
@@ -43,12 +39,9 @@ const keysetFilter = (paths: readonly string[], after: readonly Scalar[], direct
  */
 export const findQueryOf = (query: FindQuery): MongoFind => {
   const { where = {}, range, orderBy, after, limit } = query;
-  checkLimit(limit);
-  if (orderBy.fields.at(-1) !== 'id') throw new RangeError('orderBy.fields must end with "id" so the order is total');
+  assertFindQuery(query);
+  // A sort document holds each path once.
   if (new Set(orderBy.fields).size !== orderBy.fields.length) throw new RangeError('orderBy.fields must not repeat a field');
-  if (after !== undefined && after.length !== orderBy.fields.length) {
-    throw new RangeError(`after has ${after.length} values for ${orderBy.fields.length} orderBy fields`);
-  }
   const paths = orderBy.fields.map(sortPath);
   const direction = orderBy.direction === 'asc' ? 1 : -1;
   const equalities: Record<string, Scalar> = {};

@@ -1,6 +1,9 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type MongoClient, type TransactionOptions } from 'mongodb';
 import {
+  assertLimit,
+  assertPromotion,
   type CheckpointWrite,
+  type CollectionMove,
   type DocumentWrite,
   type FindQuery,
   type Logger,
@@ -11,7 +14,7 @@ import { wordsOf } from '../memory/text-search';
 import { internalCollections, isInternalCollection, type MongoCollections } from './mongo-collections';
 import { assertCollectionName, HIDDEN_FIELDS, putGuardPasses, sortKeyOf, toStored, type ReadModelRecord } from './mongo-documents';
 import { DUPLICATE_KEY, hasCode, mongoCall, NAMESPACE_NOT_FOUND, writeErrorsOf } from './mongo-errors';
-import { checkLimit, findQueryOf, searchPipelineOf } from './mongo-queries';
+import { findQueryOf, searchPipelineOf } from './mongo-queries';
 import { planWrites, reindexOp, type BulkOp, type BulkStep, type UpdateWhereStep, type WriteStep } from './mongo-write-plan';
 
 /** A projection's checkpoint, written by commit in the same transaction as its documents (replica set). */
@@ -89,7 +92,7 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   async search<D>(collection: string, text: string, limit: number): Promise<StoredDocument<D>[]> {
-    checkLimit(limit);
+    assertLimit(limit);
     const words = wordsOf(text);
     if (words.length === 0 || this.collections.textFieldsOf(collection) === null) return [];
     const records = await mongoCall(() => this.collection(collection).aggregate<ReadModelRecord>(searchPipelineOf(words, limit)).toArray());
@@ -138,14 +141,12 @@ export class MongoReadModelStore implements ReadModelStore {
    * collection, not across collections), then moves the checkpoint — last, so a crash in between
    * leaves live collections at least as new as their checkpoint, which a replay only confirms.
    */
-  async promoteCollections(
-    moves: readonly { readonly from: string; readonly to: string }[],
-    checkpoint: { readonly from: string; readonly to: string },
-  ): Promise<void> {
-    const names = moves.flatMap(({ from, to }) => [from, to]);
-    if (new Set(names).size !== names.length) throw new RangeError('promoteCollections: every collection may appear in one move only');
-    if (checkpoint.from === checkpoint.to) throw new RangeError('promoteCollections: checkpoint.from and checkpoint.to must differ');
-    for (const name of names) this.assertReadModel(name);
+  async promoteCollections(moves: readonly CollectionMove[], checkpoint: CollectionMove): Promise<void> {
+    assertPromotion(moves, checkpoint);
+    for (const { from, to } of moves) {
+      this.assertReadModel(from);
+      this.assertReadModel(to);
+    }
     await mongoCall(async () => {
       for (const { from, to } of moves) {
         this.collections.forget(from);

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
+  assertFindQuery,
+  assertLimit,
+  assertPromotion,
   liveCollectionOf,
   parsePosition,
   positionSortKey,
   type CheckpointWrite,
+  type CollectionMove,
   type DocumentWrite,
   type FindQuery,
   type ReadModelDefinition,
@@ -37,10 +41,6 @@ const jsonText = (value: unknown, what: string): string => {
 const literal = (text: string): string => {
   if (text.includes('\u0000')) throw new RangeError('a field name must not contain NUL');
   return `'${text.replace(/'/g, "''")}'`;
-};
-
-const checkLimit = (limit: number): void => {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
 };
 
 const UNDEFINED_TABLE = '42P01';
@@ -131,11 +131,7 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async find<D>(collection: string, findQuery: FindQuery): Promise<StoredDocument<D>[]> {
     const { where = {}, range, orderBy, after, limit } = findQuery;
-    checkLimit(limit);
-    if (orderBy.fields.at(-1) !== 'id') throw new RangeError('orderBy.fields must end with "id" so the order is total');
-    if (after !== undefined && after.length !== orderBy.fields.length) {
-      throw new RangeError(`after has ${after.length} values for ${orderBy.fields.length} orderBy fields`);
-    }
+    assertFindQuery(findQuery);
     const params = new Params();
     const conditions = Object.entries(where).map(([field, value]) => this.equals(this.field(field), value, params));
     if (range) {
@@ -173,7 +169,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async search<D>(collection: string, text: string, limit: number): Promise<StoredDocument<D>[]> {
-    checkLimit(limit);
+    assertLimit(limit);
     const words = wordsOf(text);
     if (words.length === 0 || !this.textFieldsOf(collection)) return [];
     const rows = await this.read<DocumentRow>(
@@ -254,10 +250,8 @@ export class PostgresReadModelStore implements ReadModelStore {
     });
   }
 
-  async promoteCollections(moves: readonly { readonly from: string; readonly to: string }[], checkpoint: { readonly from: string; readonly to: string }): Promise<void> {
-    const names = moves.flatMap(({ from, to }) => [from, to]);
-    if (new Set(names).size !== names.length) throw new RangeError('promoteCollections: every collection may appear in one move only');
-    if (checkpoint.from === checkpoint.to) throw new RangeError('promoteCollections: checkpoint.from and checkpoint.to must differ');
+  async promoteCollections(moves: readonly CollectionMove[], checkpoint: CollectionMove): Promise<void> {
+    assertPromotion(moves, checkpoint);
     // The copies get their target's indexes first, several at once (each CREATE INDEX on a connection of its
     // own; they share the table lock), under names of the copy: the live tables keep serving meanwhile.
     await Promise.all(

@@ -106,11 +106,34 @@ export interface ReadModelStore {
    * as empty) and moves the checkpoint of `checkpoint.from` to `checkpoint.to` (a missing one
    * clears `to`). Deletes leave no tombstone.
    */
-  promoteCollections(
-    moves: readonly { readonly from: string; readonly to: string }[],
-    checkpoint: { readonly from: string; readonly to: string },
-  ): Promise<void>;
+  promoteCollections(moves: readonly CollectionMove[], checkpoint: CollectionMove): Promise<void>;
 }
+
+/** A rename: of a collection (a rebuild copy to its live name), or of a checkpoint. */
+export interface CollectionMove {
+  readonly from: string;
+  readonly to: string;
+}
+
+// The argument checks every store makes, with the same errors (tests/contract/read-model-store.contract.ts).
+
+export const assertLimit = (limit: number): void => {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+};
+
+export const assertFindQuery = ({ orderBy, after, limit }: FindQuery): void => {
+  assertLimit(limit);
+  if (orderBy.fields.at(-1) !== 'id') throw new RangeError('orderBy.fields must end with "id" so the order is total');
+  if (after !== undefined && after.length !== orderBy.fields.length) {
+    throw new RangeError(`after has ${after.length} values for ${orderBy.fields.length} orderBy fields`);
+  }
+};
+
+export const assertPromotion = (moves: readonly CollectionMove[], checkpoint: CollectionMove): void => {
+  const names = moves.flatMap(({ from, to }) => [from, to]);
+  if (new Set(names).size !== names.length) throw new RangeError('promoteCollections: every collection may appear in one move only');
+  if (checkpoint.from === checkpoint.to) throw new RangeError('promoteCollections: checkpoint.from and checkpoint.to must differ');
+};
 
 /** Name of the copy a rebuild writes into before it replaces the live collection. */
 export const rebuildCopyOf = (collection: string): string => `${collection}__rebuild`;
