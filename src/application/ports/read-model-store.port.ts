@@ -28,6 +28,20 @@ export type Where =
   | { readonly field: string; readonly equals: Scalar }
   | { readonly array: string; readonly elementMatches: Readonly<Record<string, Scalar>> };
 
+/**
+ * A query-update: on every document matching `where`, set top-level fields and/or fields of the matching
+ * array elements.
+ */
+export interface QueryUpdate {
+  readonly where: Where;
+  readonly set?: Readonly<Record<string, Scalar>>;
+  readonly setInArray?: {
+    readonly array: string;
+    readonly elementMatches: Readonly<Record<string, Scalar>>;
+    readonly set: Readonly<Record<string, Scalar>>;
+  };
+}
+
 export type DocumentWrite =
   /**
    * Insert or replace a document. Guarded: applied only when the stored document is absent or older —
@@ -43,22 +57,8 @@ export type DocumentWrite =
     }
   /** Delete a document, guarded by position like put. */
   | { readonly kind: 'delete'; readonly collection: string; readonly id: string; readonly position: Position }
-  /**
-   * Fan-out: on every document matching `where` whose position is before `position`, set top-level
-   * fields and/or fields of the matching array elements, and stamp `position`.
-   */
-  | {
-      readonly kind: 'update-where';
-      readonly collection: string;
-      readonly where: Where;
-      readonly set?: Readonly<Record<string, Scalar>>;
-      readonly setInArray?: {
-        readonly array: string;
-        readonly elementMatches: Readonly<Record<string, Scalar>>;
-        readonly set: Readonly<Record<string, Scalar>>;
-      };
-      readonly position: Position;
-    };
+  /** Fan-out: the query-update, on the matching documents whose position is before `position`, which it stamps. */
+  | (QueryUpdate & { readonly kind: 'update-where'; readonly collection: string; readonly position: Position });
 
 /**
  * Sort and range fields must hold non-null values of one type (strings compare by code point, i.e.

@@ -1,16 +1,8 @@
 import type { ServiceEvent, ServiceEventType } from '../../domain';
-import type { RecordedEvent, Scalar, Where } from '../ports';
+import type { QueryUpdate, RecordedEvent } from '../ports';
 
 /** A fan-out update: one query-update in the read-model store instead of a loop over documents. */
-export interface FanOut {
-  readonly where: Where;
-  readonly set?: Readonly<Record<string, Scalar>>;
-  readonly setInArray?: {
-    readonly array: string;
-    readonly elementMatches: Readonly<Record<string, Scalar>>;
-    readonly set: Readonly<Record<string, Scalar>>;
-  };
-}
+export type FanOut = QueryUpdate;
 
 /**
  * Lookup documents a projection keeps for itself (e.g. customer names for order lists), in its
