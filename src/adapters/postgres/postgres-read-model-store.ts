@@ -256,9 +256,9 @@ export class PostgresReadModelStore implements ReadModelStore {
     // own; they share the table lock), under names of the copy: the live tables keep serving meanwhile.
     await Promise.all(
       moves.flatMap(({ from, to }) =>
-        this.indexesOf(to).map(async ({ key, columns }) => {
+        this.indexesOf(to, from).map(async ({ create }) => {
           try {
-            await this.pool.query(`CREATE INDEX IF NOT EXISTS ${indexName(from, key)} ON ${this.table(from)} ${columns}`);
+            await this.pool.query(create);
           } catch (error) {
             if (sqlState(error) !== UNDEFINED_TABLE) throw storeError(error);
           }
@@ -272,9 +272,9 @@ export class PostgresReadModelStore implements ReadModelStore {
         this.known.delete(to);
         this.known.delete(from);
         if (!(await this.exists(client, from))) continue;
-        for (const { key, columns } of this.indexesOf(to)) {
+        for (const { key, create } of this.indexesOf(to, from)) {
           // Built above; IF NOT EXISTS covers a copy that appeared since.
-          await client.query(`CREATE INDEX IF NOT EXISTS ${indexName(from, key)} ON ${this.table(from)} ${columns}`);
+          await client.query(create);
           await client.query(`ALTER INDEX ${this.schema}.${indexName(from, key)} RENAME TO ${indexName(to, key)}`);
         }
         await client.query(`ALTER TABLE ${this.table(from)} RENAME CONSTRAINT ${quoteIdent(primaryKeyName(from))} TO ${quoteIdent(primaryKeyName(to))}`);
@@ -511,21 +511,22 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   /** Creates the indexes (and text index) of `collection`'s definition on its table. */
   private async createIndexes(client: PoolClient, collection: string): Promise<void> {
-    for (const { key, columns } of this.indexesOf(collection)) {
-      await client.query(`CREATE INDEX IF NOT EXISTS ${indexName(collection, key)} ON ${this.table(collection)} ${columns}`);
-    }
+    for (const { create } of this.indexesOf(collection, collection)) await client.query(create);
   }
 
-  /** The indexes `collection` needs (a rebuild copy: those of its live collection): a name key and the column list. */
-  private indexesOf(collection: string): { key: string; columns: string }[] {
-    const indexes: { key: string; columns: string }[] = [];
-    if (this.textFieldsOf(collection)) indexes.push({ key: 'words', columns: 'USING gin (words)' });
+  /**
+   * The indexes `collection` needs (a rebuild copy: those of its live collection), each with its key (the
+   * indexed fields) and the statement creating it on the table of `on`, named after `on`.
+   */
+  private indexesOf(collection: string, on: string): { key: string; create: string }[] {
+    const columnLists: { key: string; columns: string }[] = [];
+    if (this.textFieldsOf(collection)) columnLists.push({ key: 'words', columns: 'USING gin (words)' });
     const definition = this.definitions.get(collection) ?? this.definitions.get(liveCollectionOf(collection));
     for (const fields of definition?.indexes ?? []) {
       const keys = fields.flatMap((field) => (field === 'id' ? ['id'] : this.keyExpressions(`(data -> ${literal(field)})`)));
-      indexes.push({ key: fields.join('\u0000'), columns: `(${[...keys, ...(fields.includes('id') ? [] : ['id'])].join(', ')})` });
+      columnLists.push({ key: fields.join('\u0000'), columns: `(${[...keys, ...(fields.includes('id') ? [] : ['id'])].join(', ')})` });
     }
-    return indexes;
+    return columnLists.map(({ key, columns }) => ({ key, create: `CREATE INDEX IF NOT EXISTS ${indexName(on, key)} ON ${this.table(on)} ${columns}` }));
   }
 
   private async knownToExist(client: PoolClient, collection: string, created: ReadonlySet<string>): Promise<boolean> {

@@ -7,7 +7,8 @@ import { MemoryDocuments } from '../../../src/adapters/memory/memory-documents';
 import { MemoryReadModelStore } from '../../../src/adapters/memory/memory-read-model-store';
 import { createPostgresReadStore, tableName } from '../../../src/adapters/postgres';
 import { rebuildCopyOf, type DocumentWrite, type FindQuery, type ReadModelDefinition, type ReadModelStore, type Scalar, type StoredDocument } from '../../../src/application/ports';
-import { freshSchema, postgresOptions, withConnection } from '../../support/postgres';
+import { eventually, within } from '../../support/eventually';
+import { connect, freshSchema, postgresOptions, withConnection } from '../../support/postgres';
 import { uniqueName } from '../read-model-store.contract';
 
 const schema = freshSchema('rm');
@@ -89,6 +90,36 @@ describe('PostgreSQL read side, beyond the contracts', () => {
       expect((await readModels.find(live, { where: { status: `new${round}` }, orderBy: { fields: ['id'], direction: 'asc' }, limit: 5 })).map((doc) => doc.id)).toEqual(['b']);
       expect((await readModels.search(live, 'brass', 10)).map((doc) => doc.id)).toEqual(['b']);
     }
+  });
+
+  it("builds the copy's indexes before it takes the live table: reads of the live collection go on meanwhile", async () => {
+    const live = uniqueName('busy');
+    const copy = rebuildCopyOf(live);
+    const { readModels } = await open([{ collection: live, indexes: [['status']] }]);
+    await readModels.commit([{ kind: 'put', collection: live, id: 'a', data: { status: 'old' }, position: '1' }], null);
+    await readModels.resetCollections([copy]);
+    await readModels.commit([{ kind: 'put', collection: copy, id: 'b', data: { status: 'new' }, position: '2' }], null);
+
+    // A lock that CREATE INDEX on the copy must wait for (it wants SHARE; ROW EXCLUSIVE conflicts).
+    const holder = await connect();
+    let promoting: Promise<void> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE "${schema}"."${tableName(copy)}" IN ROW EXCLUSIVE MODE`);
+      promoting = readModels.promoteCollections([{ from: copy, to: live }], { from: `${live}__rebuild`, to: live });
+      await eventually(async () => {
+        const waiting = await holder.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%' AND query LIKE $1", [`%${tableName(copy)}%`]);
+        expect(waiting.rows).toHaveLength(1);
+      });
+      // Had the live table been dropped first (in the transaction that waits), this read would wait too.
+      expect((await within(readModels.get(live, 'a'), 2_000, 'a read of the live collection'))?.data).toEqual({ status: 'old' });
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await promoting;
+    expect(await readModels.get(live, 'a')).toBeNull();
+    expect((await readModels.get(live, 'b'))?.data).toEqual({ status: 'new' });
   });
 
   it('another process resetting or dropping a collection behind this store: reads see it, writes recreate it', async () => {
