@@ -107,8 +107,11 @@ describe('PostgreSQL read side, beyond the contracts', () => {
       await holder.query('BEGIN');
       await holder.query(`LOCK TABLE "${schema}"."${tableName(copy)}" IN ROW EXCLUSIVE MODE`);
       promoting = readModels.promoteCollections([{ from: copy, to: live }], { from: `${live}__rebuild`, to: live });
+      // Polled from a connection of its own: inside the holder's transaction pg_stat_activity would not change.
       await eventually(async () => {
-        const waiting = await holder.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%' AND query LIKE $1", [`%${tableName(copy)}%`]);
+        const waiting = await withConnection((client) =>
+          client.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%' AND query LIKE $1", [`%${tableName(copy)}%`]),
+        );
         expect(waiting.rows).toHaveLength(1);
       });
       // Had the live table been dropped first (in the transaction that waits), this read would wait too.
